@@ -1,0 +1,1 @@
+"""docprompts compress stage: offline tokenizers, token budgets, prompt rendering."""

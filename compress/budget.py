@@ -1,0 +1,354 @@
+"""Sections -> chunks whose text fits the token budget.
+
+Tiny sections merge into a neighbour (same parent first) so that every text is worth
+compressing; long ones split at sub-headings, then paragraphs (blocks), then sentences, never
+inside a code block line or a table row: an oversized code block or table is cut between lines
+or rows and every part is re-fenced (tables repeat their header), so each part stays valid.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from crawler.extract import Block
+from crawler.sections import Section
+
+Counter = Callable[[str], int]
+MIN_RATIO_TARGET = 16
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z0-9\"'(\[`*-])")
+
+
+class BudgetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Budget:
+    target_tokens: int = 100
+    max_input_tokens: int = 800
+    ratio: float | None = None
+    encoding: str = "cl100k_base"
+    min_section_tokens: int | None = None   # default: 1.5 x target (ratio mode: 2 x MIN_RATIO_TARGET)
+
+    def __post_init__(self) -> None:
+        if self.target_tokens < 1:
+            raise BudgetError(f"--target-tokens must be >= 1 (got {self.target_tokens})")
+        if self.max_input_tokens <= self.target_tokens:
+            raise BudgetError(f"--max-input-tokens ({self.max_input_tokens}) must exceed "
+                              f"--target-tokens ({self.target_tokens})")
+        if self.max_input_tokens < 32:
+            raise BudgetError(f"--max-input-tokens must be >= 32 (got {self.max_input_tokens})")
+        if self.ratio is not None and not 0 < self.ratio < 1:
+            raise BudgetError(f"--ratio must be between 0 and 1, exclusive (got {self.ratio})")
+
+    @property
+    def merge_below(self) -> int:
+        if self.min_section_tokens is not None:
+            return self.min_section_tokens
+        return 2 * MIN_RATIO_TARGET if self.ratio else math.ceil(1.5 * self.target_tokens)
+
+    def target_for(self, text_tokens: int) -> int:
+        """The prompt's target: always below the text's own length."""
+        if self.ratio:
+            target = max(MIN_RATIO_TARGET, round(self.ratio * text_tokens))
+        else:
+            target = self.target_tokens
+        return max(1, min(target, text_tokens - 1))
+
+
+@dataclass
+class Chunk:
+    lead: Section                     # the section the chunk starts in: title, path, anchor
+    text: str
+    text_tokens: int
+    anchors: list[str]
+    chunk_index: int = 0
+    chunk_count: int = 1
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class _Piece:
+    text: str
+    tokens: int
+    joiner: str = "\n\n"
+
+
+def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[Chunk]:
+    """All chunks of one page, in document order."""
+    chunks: list[Chunk] = []
+    for group in merge_small_sections(sections, budget, count):
+        chunks.extend(split_group(group, budget, count))
+    return merge_small_chunks(chunks, budget, count)
+
+
+def merge_small_chunks(chunks: list[Chunk], budget: Budget, count: Counter) -> list[Chunk]:
+    """A runt left by splitting (or a small section between two long ones) joins the
+    neighbouring chunk when the two fit together; identity stays with the earlier chunk."""
+    index = 0
+    while index < len(chunks):
+        chunk = chunks[index]
+        if chunk.text_tokens < budget.merge_below and len(chunks) > 1:
+            for before, after in ((index - 1, index), (index, index + 1)):
+                if before < 0 or after >= len(chunks):
+                    continue
+                text = chunks[before].text + "\n\n" + chunks[after].text
+                tokens = count(text)
+                if tokens <= budget.max_input_tokens:
+                    chunks[before:after + 1] = [_joined(chunks[before], chunks[after], text, tokens)]
+                    _renumber(chunks)
+                    index = max(0, before - 1)
+                    break
+            else:
+                index += 1
+            continue
+        index += 1
+    return chunks
+
+
+def _joined(first: Chunk, second: Chunk, text: str, tokens: int) -> Chunk:
+    sections = first.sections + [s for s in second.sections if s not in first.sections]
+    return Chunk(first.lead, text, tokens, _dedupe(first.anchors + second.anchors),
+                 first.chunk_index, first.chunk_count, sections)
+
+
+def _renumber(chunks: list[Chunk]) -> None:
+    """chunk_index/chunk_count count the chunks that share a lead section."""
+    by_lead: dict[int, list[Chunk]] = {}
+    for chunk in chunks:
+        by_lead.setdefault(id(chunk.lead), []).append(chunk)
+    for siblings in by_lead.values():
+        for index, chunk in enumerate(siblings):
+            chunk.chunk_index, chunk.chunk_count = index, len(siblings)
+
+
+def merge_small_sections(sections: list[Section], budget: Budget, count: Counter) -> list[list[Section]]:
+    groups = [[section] for section in sections]
+    tokens = [count(section.markdown) for section in sections]
+    changed = True
+    while changed:
+        changed = False
+        for index in range(len(groups)):
+            if tokens[index] >= budget.merge_below:
+                continue
+            partner = _merge_partner(groups, tokens, index, budget)
+            if partner is None:
+                continue
+            first, second = sorted((index, partner))
+            groups[first:second + 1] = [groups[first] + groups[second]]
+            tokens[first:second + 1] = [tokens[first] + tokens[second] + 1]
+            changed = True
+            break
+    return groups
+
+
+def _merge_partner(groups, tokens, index, budget) -> int | None:
+    """Previous then next neighbour under the same parent; then any neighbour on the page."""
+    candidates = [i for i in (index - 1, index + 1) if 0 <= i < len(groups)]
+    fitting = [i for i in candidates if tokens[index] + tokens[i] + 1 <= budget.max_input_tokens]
+    for i in fitting:
+        if _related(groups[min(i, index)][-1], groups[max(i, index)][0]):
+            return i
+    return fitting[0] if fitting else None
+
+
+def _related(before: Section, after: Section) -> bool:
+    """Siblings, or a parent followed by its own sub-section."""
+    return before.parent_path == after.parent_path or tuple(after.path[:len(before.path)]) == tuple(before.path)
+
+
+def split_group(group: list[Section], budget: Budget, count: Counter) -> list[Chunk]:
+    lead = group[0]
+    anchors = [anchor for section in group for anchor in section.anchors]
+    blocks = [block for section in group for block in section.blocks]
+    text = _join_blocks(blocks)
+    tokens = count(text)
+    if tokens <= budget.max_input_tokens:
+        return [Chunk(lead, text, tokens, _dedupe(anchors), sections=group)]
+    pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count)
+    texts = _pack(pieces, budget.max_input_tokens, count)
+    chunks = [Chunk(lead, chunk_text, chunk_tokens, [], index, len(texts), group)
+              for index, (chunk_text, chunk_tokens) in enumerate(texts)]
+    _assign_anchors(chunks, blocks, group)
+    return chunks
+
+
+# -- splitting --------------------------------------------------------------------------------
+def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter) -> list[_Piece]:
+    """Sub-heading runs that fit stay whole; the others break into blocks, then smaller."""
+    runs: list[list[Block]] = []
+    for block in blocks:
+        if block.kind == "heading" or not runs:
+            runs.append([])
+        runs[-1].append(block)
+    pieces: list[_Piece] = []
+    for run in runs:
+        text = _join_blocks(run)
+        tokens = count(text)
+        if tokens <= limit:
+            pieces.append(_Piece(text, tokens, run[0].joiner if pieces else ""))
+            continue
+        for position, block in enumerate(run):
+            block_text = _block_markdown(block)
+            joiner = block.joiner if (pieces or position) else ""
+            block_tokens = count(block_text)
+            if block_tokens <= limit:
+                pieces.append(_Piece(block_text, block_tokens, joiner))
+            else:
+                parts = _split_block(block, block_text, limit, count)
+                parts[0].joiner = joiner
+                pieces.extend(parts)
+    return pieces
+
+
+def _split_block(block: Block, text: str, limit: int, count: Counter) -> list[_Piece]:
+    if block.kind == "code":
+        return _split_fenced(text, limit, count)
+    if block.kind == "table":
+        lines = text.split("\n")
+        return _group_lines(lines[2:], limit, count, header="\n".join(lines[:2]) + "\n")
+    return _split_prose(text, limit, count)
+
+
+def _split_fenced(text: str, limit: int, count: Counter) -> list[_Piece]:
+    lines = text.split("\n")
+    opening, closing = lines[0], lines[-1]
+    return _group_lines(lines[1:-1], limit, count, header=opening + "\n", footer="\n" + closing)
+
+
+def _group_lines(lines: list[str], limit: int, count: Counter, header: str = "", footer: str = "") -> list[_Piece]:
+    """Consecutive lines packed into parts of at most ``limit`` tokens, each wrapped in header/footer."""
+    overhead = count(header + footer) + 2
+    room = limit - overhead
+    line_pieces: list[_Piece] = []
+    for line in lines:
+        tokens = count(line) + 1
+        if tokens <= room:
+            line_pieces.append(_Piece(line, tokens, "\n"))
+        else:  # one enormous line: cut it at words, then tokens
+            for part in _split_words(line, room, count):
+                line_pieces.append(_Piece(part.text, part.tokens + 1, "\n"))
+    parts = []
+    for body, _ in _pack(line_pieces, room, count, exact=False):
+        wrapped = header + body + footer
+        parts.append(_Piece(wrapped, count(wrapped), "\n\n"))
+    return parts
+
+
+def _split_prose(text: str, limit: int, count: Counter) -> list[_Piece]:
+    sentences = _SENTENCE_END.split(text)
+    pieces: list[_Piece] = []
+    for sentence in sentences:
+        tokens = count(sentence)
+        if tokens <= limit:
+            pieces.append(_Piece(sentence, tokens, " "))
+        else:
+            pieces.extend(_split_words(sentence, limit, count))
+    parts = []
+    for body, tokens in _pack(pieces, limit, count):
+        parts.append(_Piece(body, tokens, "\n\n"))
+    for part in parts[1:]:
+        part.joiner = " "  # a sentence split keeps the paragraph flowing
+    return parts
+
+
+def _split_words(text: str, limit: int, count: Counter) -> list[_Piece]:
+    words = [_Piece(word, count(word) + 1, " ") for word in text.split(" ") if word]
+    pieces = []
+    for word in words:
+        if word.tokens > limit:  # no spaces to cut at: cut between tokens
+            rest = word.text
+            while rest:
+                encoding_cut = _cut_tokens(rest, limit - 1, count)
+                pieces.append(_Piece(encoding_cut, count(encoding_cut), " "))
+                rest = rest[len(encoding_cut):]
+        else:
+            pieces.append(word)
+    return [_Piece(body, tokens, " ") for body, tokens in _pack(pieces, limit, count)]
+
+
+def _cut_tokens(text: str, max_tokens: int, count: Counter) -> str:
+    low, high = 1, len(text)
+    while low < high:  # longest prefix within max_tokens
+        middle = (low + high + 1) // 2
+        if count(text[:middle]) <= max_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
+
+
+def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) -> list[tuple[str, int]]:
+    """Pack pieces in order into balanced parts of at most ``limit`` tokens.
+
+    Sizes aim at total/n so the last part is not a runt; with ``exact`` each part is re-counted
+    on its final string and a part that tips over the limit hands its last piece on.
+    """
+    total = sum(piece.tokens for piece in pieces)
+    parts_needed = max(1, math.ceil(total / limit))
+    soft_size = total / parts_needed
+    groups: list[list[_Piece]] = [[]]
+    size = 0
+    for piece in pieces:
+        current = groups[-1]
+        if current and (size + piece.tokens > limit or size + piece.tokens / 2 > soft_size):
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += piece.tokens
+    results: list[tuple[str, int]] = []
+    queue = [group for group in groups if group]
+    while queue:
+        group = queue.pop(0)
+        text = _join_pieces(group)
+        tokens = count(text) if exact else sum(piece.tokens for piece in group)
+        if exact and tokens > limit and len(group) > 1:
+            spill = group.pop()
+            if queue:
+                queue[0].insert(0, spill)
+            else:
+                queue.append([spill])
+            queue.insert(0, group)
+            continue
+        results.append((text, tokens))
+    return results
+
+
+# -- text helpers -------------------------------------------------------------------------------
+def _block_markdown(block: Block) -> str:
+    return "#" * block.level + " " + block.text if block.kind == "heading" else block.text
+
+
+def _join_blocks(blocks: list[Block]) -> str:
+    return "".join((block.joiner if index else "") + _block_markdown(block) for index, block in enumerate(blocks))
+
+
+def _join_pieces(pieces: list[_Piece]) -> str:
+    return "".join((piece.joiner if index else "") + piece.text for index, piece in enumerate(pieces)).strip()
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _assign_anchors(chunks: list[Chunk], blocks: list[Block], group: list[Section]) -> None:
+    """Each anchor goes to the chunk holding the start of the block it was found in."""
+    position = 0
+    texts = [chunk.text for chunk in chunks]
+    chunk_index = 0
+    for block in blocks:
+        needle = _block_markdown(block)[:60].strip()
+        while chunk_index < len(texts) - 1 and needle and needle not in texts[chunk_index][position:]:
+            chunk_index += 1
+            position = 0
+        if needle and needle in texts[chunk_index][position:]:
+            position = texts[chunk_index].index(needle, position)
+        chunks[chunk_index].anchors.extend(block.ids)
+    # anchors of the heading-only sections absorbed into this group, and any not found above
+    every = _dedupe([anchor for section in group for anchor in section.anchors])
+    placed = {anchor for chunk in chunks for anchor in chunk.anchors}
+    chunks[0].anchors[:0] = [anchor for anchor in every if anchor not in placed]
+    for chunk in chunks:
+        chunk.anchors = _dedupe(chunk.anchors)

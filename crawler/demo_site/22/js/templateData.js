@@ -1,0 +1,13 @@
+/*
+ Template variables for the Kafka 2.2 documentation pages.
+ Placeholders in the text/x-handlebars-template scripts of a page are
+ filled from this object when the page loads.
+*/
+
+// Define variables for doc templates
+var context={
+    "version": "22",
+    "dotVersion": "2.2",
+    "fullDotVersion": "2.2.0",
+    "scalaVersion": "2.13"
+};

@@ -1,0 +1,112 @@
+"""One fetched page -> sections -> records: the pure pipeline the spider calls.
+
+    html --render_templates--> --clean--> --html_to_blocks--> --split_sections-->
+         --compress.budget.chunk_page--> --compress.prompt.render_prompt--> records
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import html as lxml_html
+
+from compress.budget import Budget, chunk_page
+from compress.prompt import render_prompt
+from compress.tokenizer import TokenCounter
+from output.coverage import markdown_to_plain, recall
+from output.records import Record, record_id, sha256_text
+
+from .clean import drop_content_before, select_content_root, strip_boilerplate, text_of
+from .extract import html_to_blocks, repair_text
+from .profiles import PageKind, SiteProfile
+from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
+from .sections import Section, split_sections
+
+
+class MissingTemplateContext(ValueError):
+    """The page has client-side templates but no variables to fill them with."""
+
+
+@dataclass
+class PageInfo:
+    site: str
+    source: str
+    version: str
+    version_slug: str
+    is_latest: bool
+    page_path: str          # canonical path, e.g. /20/documentation.html
+    public_url: str         # canonical public URL of the page (no fragment)
+    fetched_url: str
+
+
+@dataclass
+class PageResult:
+    records: list[Record]
+    content_text: str                 # the cleaned page's visible text
+    coverage: float                   # share of content_text's word 5-grams found in records
+    sections: int
+    unrendered: list[str] = field(default_factory=list)
+
+
+def parse_html(html_text: str):
+    return lxml_html.document_fromstring(html_text)
+
+
+def extract_sections(doc, profile: SiteProfile, kind: PageKind,
+                     context: dict[str, str] | None = None) -> tuple[list[Section], str]:
+    """Rendered, cleaned sections of a parsed page, and the page's cleaned text."""
+    context = context or find_inline_context(doc)
+    if has_templates(doc):
+        if context is None:
+            raise MissingTemplateContext("page has client-side templates but no template context")
+        render_templates(doc, context, profile.template_names)
+    root = select_content_root(doc, kind.content_roots)
+    strip_boilerplate(root, kind.strip)
+    if kind.content_starts_at:
+        drop_content_before(root, kind.content_starts_at)
+    title = (doc.findtext(".//title") or "").strip()
+    sections = split_sections(html_to_blocks(root), kind.section_levels, title)
+    return sections, repair_text(text_of(root))
+
+
+def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
+                  crawled_at: str) -> list[Record]:
+    records = []
+    occurrences: dict[str | None, int] = {}
+    seen_leads: dict[int, int] = {}
+    for chunk in chunk_page(sections, budget, count):
+        lead = chunk.lead
+        if lead.ordinal not in seen_leads:
+            seen_leads[lead.ordinal] = occurrences.get(lead.anchor, 0)
+            occurrences[lead.anchor] = seen_leads[lead.ordinal] + 1
+        url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
+        target = budget.target_for(chunk.text_tokens)
+        prompt = render_prompt(chunk.text, target, info.source, url)
+        records.append(Record(
+            id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
+                         seen_leads[lead.ordinal], chunk.chunk_index),
+            source=info.source, site=info.site, version=info.version,
+            version_slug=info.version_slug, is_latest=info.is_latest, url=url,
+            fetched_url=info.fetched_url, title=lead.title, path=list(lead.path),
+            anchors=chunk.anchors, chunk_index=chunk.chunk_index, chunk_count=chunk.chunk_count,
+            text=chunk.text, text_tokens=chunk.text_tokens, target_tokens=target,
+            max_input_tokens=budget.max_input_tokens, encoding=count.name, prompt=prompt,
+            prompt_tokens=count(prompt), content_sha256=sha256_text(chunk.text),
+            crawled_at=crawled_at,
+        ))
+    return records
+
+
+def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: PageKind,
+                 budget: Budget, count: TokenCounter, crawled_at: str,
+                 context: dict[str, str] | None = None) -> PageResult:
+    doc = parse_html(html_text)
+    sections, content_text = extract_sections(doc, profile, kind, context)
+    records = build_records(info, sections, budget, count, crawled_at)
+    records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
+    return PageResult(
+        records=records,
+        content_text=content_text,
+        coverage=recall(content_text, [records_text]),
+        sections=len(sections),
+        unrendered=unrendered_placeholders(records_text),
+    )

@@ -1,0 +1,4 @@
+"""Site profiles with the small hooks that need code."""
+from .kafka import KAFKA
+
+PROFILES = {KAFKA.name: KAFKA}

@@ -1,0 +1,1 @@
+"""docprompts output: record schema, atomic JSONL sink, manifest, coverage measures."""

@@ -1,0 +1,69 @@
+"""The record schema: one compression prompt per chunk of a documentation section."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+RECORD_FIELDS = (
+    "id", "source", "site", "version", "version_slug", "is_latest", "url", "fetched_url", "title",
+    "path", "anchors", "chunk_index", "chunk_count", "text", "text_tokens", "target_tokens",
+    "max_input_tokens", "encoding", "prompt", "prompt_tokens", "content_sha256", "crawled_at",
+)
+
+
+@dataclass
+class Record:
+    id: str
+    source: str
+    site: str
+    version: str
+    version_slug: str
+    is_latest: bool
+    url: str
+    fetched_url: str
+    title: str
+    path: list[str]
+    anchors: list[str]
+    chunk_index: int
+    chunk_count: int
+    text: str
+    text_tokens: int
+    target_tokens: int
+    max_input_tokens: int
+    encoding: str
+    prompt: str
+    prompt_tokens: int
+    content_sha256: str
+    crawled_at: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def record_id(site: str, version_slug: str, page_path: str, anchor: str | None,
+              occurrence: int, chunk_index: int) -> str:
+    """Stable across runs: the same section of the same page gets the same id.
+
+    ``occurrence`` tells apart sections sharing an anchor (headings without an id take the
+    nearest anchor above, so two sections may carry the same one).
+    """
+    key = f"{site}|{version_slug}|{page_path}|{anchor or ''}|{occurrence}|{chunk_index}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def validate_record(record: dict) -> list[str]:
+    """Problems with a record dict (empty when it is sound)."""
+    problems = [f"missing field {name}" for name in RECORD_FIELDS if name not in record]
+    if problems:
+        return problems
+    if record["text_tokens"] > record["max_input_tokens"]:
+        problems.append("text exceeds max_input_tokens")
+    if record["text_tokens"] <= record["target_tokens"]:
+        problems.append("text not longer than its target")
+    if record["content_sha256"] != sha256_text(record["text"]):
+        problems.append("content_sha256 does not match text")
+    return problems
