@@ -45,20 +45,24 @@ class PageResult:
     coverage: float                   # share of content_text's word 5-grams found in records
     sections: int
     unrendered: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)      # hrefs of the rendered page
 
 
 def parse_html(html_text: str):
     return lxml_html.document_fromstring(html_text)
 
 
-def extract_sections(doc, profile: SiteProfile, kind: PageKind,
-                     context: dict[str, str] | None = None) -> tuple[list[Section], str]:
-    """Rendered, cleaned sections of a parsed page, and the page's cleaned text."""
+def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None) -> None:
+    """What the browser would show: client-side templates applied."""
     context = context or find_inline_context(doc)
     if has_templates(doc):
         if context is None:
             raise MissingTemplateContext("page has client-side templates but no template context")
         render_templates(doc, context, profile.template_names)
+
+
+def extract_sections(doc, kind: PageKind) -> tuple[list[Section], str]:
+    """Cleaned sections of a rendered page, and the page's cleaned text."""
     root = select_content_root(doc, kind.content_roots)
     strip_boilerplate(root, kind.strip)
     if kind.content_starts_at:
@@ -100,7 +104,9 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: Pag
                  budget: Budget, count: TokenCounter, crawled_at: str,
                  context: dict[str, str] | None = None) -> PageResult:
     doc = parse_html(html_text)
-    sections, content_text = extract_sections(doc, profile, kind, context)
+    render_page(doc, profile, context)
+    links = doc.xpath("//a/@href")
+    sections, content_text = extract_sections(doc, kind)
     records = build_records(info, sections, budget, count, crawled_at)
     records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
     return PageResult(
@@ -109,4 +115,5 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: Pag
         coverage=recall(content_text, [records_text]),
         sections=len(sections),
         unrendered=unrendered_placeholders(records_text),
+        links=[str(link) for link in links],
     )

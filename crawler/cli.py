@@ -1,0 +1,165 @@
+"""``docprompts``: crawl a documentation site into budgeted compression prompts (JSONL).
+
+    docprompts demo                        # offline: the bundled sample site, on loopback
+    docprompts crawl kafka                 # the real site, every version
+    docprompts crawl kafka --base-url http://127.0.0.1:8088 --versions 2.0,3.9
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from compress.budget import Budget, BudgetError
+from compress.tokenizer import TokenCounter, TokenizerError
+from output.manifest import manifest_path_for
+
+from .sites import PROFILES
+from .spiders.kafka import ConfigError, parse_base_url, parse_version_filter
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def ratio(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docprompts", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def crawl_options(command: argparse.ArgumentParser, default_out: str) -> None:
+        command.add_argument("--versions", default="all", help="all, latest, or e.g. 2.0,3.9 (default: all)")
+        command.add_argument("--out", default=default_out, help=f"JSONL output (default: {default_out})")
+        command.add_argument("--target-tokens", type=positive_int, default=100, help="prompt target (default 100)")
+        command.add_argument("--ratio", type=ratio, help="target = RATIO x text tokens instead (clamped)")
+        command.add_argument("--max-input-tokens", type=positive_int, default=800,
+                             help="most text tokens per prompt (default 800)")
+        command.add_argument("--min-section-tokens", type=positive_int,
+                             help="merge smaller sections into a neighbour (default 1.5 x target)")
+        command.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding (default cl100k_base)")
+        command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
+
+    crawl = commands.add_parser("crawl", help="crawl a site by its profile")
+    crawl.add_argument("site", choices=sorted(PROFILES), help="site profile")
+    crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
+    crawl_options(crawl, "docprompts.jsonl")
+    demo = commands.add_parser("demo", help="run the pipeline on the bundled sample site, offline")
+    crawl_options(demo, "docprompts-demo.jsonl")
+    commands.add_parser("sites", help="list the site profiles")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sites":
+        for name, profile in sorted(PROFILES.items()):
+            print(f"{name}\t{profile.public_base_url}\tsource={profile.source}")
+        return EXIT_OK
+    try:
+        check_options(args)
+        if args.command == "demo":
+            from .demo import serve_demo_site
+
+            with serve_demo_site() as base_url:
+                return run_crawl("kafka", base_url, args)
+        profile = PROFILES[args.site]
+        base_url = parse_base_url(args.base_url, profile.public_base_url)
+        check_reachable(base_url + profile.start_path)
+        return run_crawl(args.site, base_url, args)
+    except (ConfigError, BudgetError, TokenizerError) as error:
+        print(f"docprompts: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def check_options(args) -> None:
+    parse_version_filter(args.versions)
+    Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
+           ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
+    TokenCounter(args.encoding)
+    out = Path(args.out)
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")
+
+
+def check_reachable(url: str) -> None:
+    """Fail fast, in one line, when the entry page cannot be fetched or is not HTML."""
+    request = urllib.request.Request(url, headers={"User-Agent": "docprompts/0.1 (reachability check)"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            content_type = response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        raise ConfigError(f"cannot fetch the entry page {url}: HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise ConfigError(f"cannot reach {url}: {reason}") from None
+    if content_type and "html" not in content_type.lower():
+        raise ConfigError(f"the entry page {url} is not HTML (Content-Type: {content_type})")
+
+
+def run_crawl(site_name: str, base_url: str, args) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setmodule("crawler.settings", priority="project")
+    interactive = sys.stderr.isatty()
+    settings.set("DOCPROMPTS_OUTPUT", str(args.out))
+    settings.set("DOCPROMPTS_PROGRESS", interactive)
+    settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(PROFILES[site_name].name)
+    process.crawl(crawler, base_url=base_url, versions=args.versions,
+                  target_tokens=args.target_tokens, ratio=args.ratio,
+                  max_input_tokens=args.max_input_tokens, encoding=args.encoding,
+                  min_section_tokens=args.min_section_tokens)
+    process.start()
+    return summarise(Path(args.out))
+
+
+def summarise(out: Path) -> int:
+    manifest_file = manifest_path_for(out)
+    if not manifest_file.exists():
+        print("docprompts: error: the crawl stopped before writing its output", file=sys.stderr)
+        return EXIT_PARTIAL
+    manifest = json.loads(manifest_file.read_text())
+    versions = manifest["versions"]
+    coverage = manifest["coverage"]
+    print(f"docprompts: {manifest['records']} records from {manifest['pages_fetched']} pages "
+          f"({len(versions['crawled'])} versions, latest {versions['latest']}) in "
+          f"{manifest['duration_seconds']:.1f}s; text tokens {manifest['text_tokens']}, "
+          f"coverage min {coverage['min']} mean {coverage['mean']}")
+    print(f"docprompts: wrote {out} and {manifest_file}")
+    if manifest["pages_failed"]:
+        print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
+        for failure in manifest["failures"][:10]:
+            print(f"  {failure['url']}: {failure['reason']}", file=sys.stderr)
+    if versions["unknown_requested"]:
+        print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
+              f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_PARTIAL if manifest["pages_failed"] else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Scrapy glue: records go to the atomic JSONL writer; the manifest is written at the end."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from output.jsonl import AtomicJsonlWriter
+from output.manifest import RunManifest, manifest_path_for
+
+
+def version_sort_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+class OutputPipeline:
+    """Enabled by the ``DOCPROMPTS_OUTPUT`` setting (the ``docprompts`` CLI sets it)."""
+
+    def __init__(self, crawler, output: str | None) -> None:
+        self.crawler = crawler
+        self.output = output
+        self.writer: AtomicJsonlWriter | None = None
+        self.positions: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.get("DOCPROMPTS_OUTPUT"))
+
+    def open_spider(self) -> None:
+        if self.output:
+            self.writer = AtomicJsonlWriter(self.output)
+        self.started = time.monotonic()
+
+    def process_item(self, item):
+        spider = self.crawler.spider
+        page = item["url"].split("#", 1)[0]
+        position = self.positions.get(page, 0)
+        self.positions[page] = position + 1
+        if self.writer:
+            self.writer.write(item, (version_sort_key(item["version"]), page, position))
+        spider.run.records += 1
+        spider.run.text_tokens += item["text_tokens"]
+        spider.run.prompt_tokens += item["prompt_tokens"]
+        return item
+
+    def close_spider(self) -> None:
+        spider = self.crawler.spider
+        run: RunManifest = spider.run
+        run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        run.duration_seconds = time.monotonic() - self.started
+        run.versions = spider.version_summary()
+        if self.writer:
+            self.writer.finish()
+            run.write(manifest_path_for(self.output))

@@ -1,0 +1,29 @@
+"""Scrapy settings: polite by default for public hosts; loopback runs at full speed."""
+BOT_NAME = "docprompts"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "docprompts/0.1 (documentation prompt-corpus builder; +https://pypi.org/project/docprompts/)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# A loopback base URL (local mirror, demo, tests) runs at full speed: see KafkaSpider.from_crawler.
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+RETRY_TIMES = 3
+REDIRECT_MAX_TIMES = 10
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
+EXTENSIONS = {"crawler.progress.ProgressBar": 500}
+
+# docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)
+DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
+DOCPROMPTS_PROGRESS = False     # a progress bar on stderr

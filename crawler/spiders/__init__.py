@@ -1,0 +1,1 @@
+"""Scrapy spiders: thin glue over the pure page pipeline (crawler.pages)."""

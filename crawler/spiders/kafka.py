@@ -1,0 +1,283 @@
+"""The ``kafka`` spider: every documentation version of kafka.apache.org's legacy layout.
+
+From one entry page it learns the releases from the site itself (the "Prior releases" list and
+the page's own version), then fetches each version's main page and its Kafka Streams pages.
+Page content goes through ``crawler.pages.process_page``; this module only moves data.
+"""
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+import time
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from compress.budget import Budget
+from compress.tokenizer import TokenCounter
+from output.manifest import PageReport, RunManifest
+
+from ..clean import ContentNotFound
+from ..pages import MissingTemplateContext, PageInfo, process_page
+from ..render import parse_template_context
+from ..sites import kafka as site
+from ..sites.kafka import KAFKA
+
+_VERSION_ARGUMENT = re.compile(r"^\d+(?:\.\d+)*$")
+
+
+class ConfigError(ValueError):
+    """Bad spider arguments: reported as one line, exit status 2."""
+
+
+def parse_version_filter(value: str | None) -> str | set[str]:
+    value = (value or "all").strip()
+    if value in ("all", "latest"):
+        return value
+    versions = {part.strip() for part in value.split(",") if part.strip()}
+    bad = sorted(part for part in versions if not _VERSION_ARGUMENT.match(part))
+    if bad or not versions:
+        raise ConfigError(f"--versions: expected all, latest or a list like 2.0,3.9 (got {value!r})")
+    return versions
+
+
+def parse_base_url(value: str | None, default: str) -> str:
+    url = (value or default).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--base-url must be an http(s) URL like https://kafka.apache.org (got {value!r})")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _number(value, name: str, kind=int):
+    if value is None or value == "":
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--{name.replace('_', '-')} must be a number (got {value!r})") from None
+
+
+class KafkaSpider(scrapy.Spider):
+    name = "kafka"
+    profile = KAFKA
+
+    def __init__(self, base_url=None, versions="all", target_tokens=100, ratio=None,
+                 max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None, **kwargs):
+        super().__init__(**kwargs)
+        self.base_url = parse_base_url(base_url, self.profile.public_base_url)
+        self.host = urlsplit(self.base_url).hostname
+        self.allowed_domains = [self.host]
+        self.version_filter = parse_version_filter(versions)
+        self.budget = Budget(
+            target_tokens=_number(target_tokens, "target_tokens"),
+            max_input_tokens=_number(max_input_tokens, "max_input_tokens"),
+            ratio=_number(ratio, "ratio", float),
+            encoding=encoding,
+            min_section_tokens=_number(min_section_tokens, "min_section_tokens"),
+        )
+        self.count = TokenCounter(encoding)
+        self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.versions: dict[str, str] = {}        # slug -> version, as discovered
+        self.scheduled: set[str] = set()          # slugs whose pages were requested
+        self.probed: set[str] = set()
+        self.latest_slug: str | None = None
+        self.contexts: dict[str, dict] = {}       # slug -> templateData context
+        self.run = RunManifest(
+            site=self.profile.name, source=self.profile.source, output="",
+            settings={"base_url": self.base_url, "versions": versions or "all",
+                      "target_tokens": self.budget.target_tokens, "ratio": self.budget.ratio,
+                      "max_input_tokens": self.budget.max_input_tokens, "encoding": encoding,
+                      "min_section_tokens": self.budget.merge_below},
+            started_at=self.crawled_at,
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if is_loopback(spider.host):
+            # A local mirror, the demo or a test server: politeness delays only cost time.
+            crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            crawler.settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="spider")
+        return spider
+
+    # -- requests ---------------------------------------------------------------------------------
+    def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
+        url = urljoin(self.base_url + "/", path_or_url)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
+
+    async def start(self):
+        yield self.request(self.profile.start_path, self.parse_entry)
+
+    def parse_entry(self, response):
+        """The unversioned entry page is the latest release: learn versions, emit nothing."""
+        if not isinstance(response, HtmlResponse):
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        doc = response.selector.root
+        self.latest_slug = site.page_version_slug(doc)
+        found = site.linked_versions(doc)
+        if self.latest_slug:
+            found.setdefault(self.latest_slug, site.slug_to_version(self.latest_slug))
+        if not found:
+            self.fail(response.url, "no documentation versions found on the entry page")
+        yield from self.add_versions(found)
+
+    def add_versions(self, found: dict[str, str]):
+        for slug, version in sorted(found.items()):
+            if slug in self.versions:
+                continue
+            self.versions[slug] = version
+            if self.wanted(slug, version):
+                yield from self.schedule_version(slug)
+        yield from self.probe_newer_versions()
+
+    def wanted(self, slug: str, version: str) -> bool:
+        if self.version_filter == "all":
+            return True
+        if self.version_filter == "latest":
+            return slug == self.latest_slug
+        return version in self.version_filter or site.slug_to_version(slug) in self.version_filter
+
+    def schedule_version(self, slug: str):
+        if slug in self.scheduled:
+            return
+        self.scheduled.add(slug)
+        yield self.request(self.profile.version_page.format(slug=slug), self.parse_page)
+        for seed in self.profile.version_seed_paths:
+            yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
+
+    def probe_newer_versions(self):
+        """Releases newer than any listed (Kafka links only older ones): try the next numbers."""
+        if self.version_filter == "latest" or not self.versions:
+            return
+        newest = max(self.versions.values(), key=lambda v: tuple(int(p) for p in v.split(".")))
+        for slug in site.successor_slugs(newest):
+            if slug not in self.versions and slug not in self.probed:
+                self.probed.add(slug)
+                yield self.request(self.profile.version_page.format(slug=slug), self.parse_probe, probe=True)
+
+    def parse_probe(self, response):
+        slug = site.page_version_slug(response.selector.root) if isinstance(response, HtmlResponse) else None
+        path_slug = urlsplit(response.url).path.split("/")[1]
+        if slug != path_slug:
+            return
+        self.logger.info("found release %s, newer than the site's list", site.slug_to_version(slug))
+        self.run.versions.setdefault("found_by_probe", []).append(site.slug_to_version(slug))
+        yield from self.add_versions({slug: site.slug_to_version(slug)})
+
+    # -- pages ------------------------------------------------------------------------------------
+    def parse_page(self, response, context: dict | None = None):
+        if not isinstance(response, HtmlResponse):
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        path = site.canonical_path(urlsplit(response.url).path)
+        matched = self.profile.page_kind(path)
+        if matched is None:
+            self.fail(response.url, f"redirected out of scope to {path}")
+            return
+        kind, slug = matched
+        version = self.versions.get(slug) or site.slug_to_version(slug)
+        info = PageInfo(self.profile.name, self.profile.source, version, slug,
+                        slug == self.latest_slug, path, self.profile.public_base_url + path,
+                        response.url)
+        started = time.perf_counter()
+        try:
+            result = process_page(response.text, info, self.profile, kind, self.budget, self.count,
+                                  self.crawled_at, context or self.contexts.get(slug))
+        except MissingTemplateContext:
+            if context is None and slug not in self.contexts:
+                yield self.request(f"/{slug}/js/templateData.js", self.parse_template_data,
+                                   page=response)
+            else:
+                self.fail(response.url, "templates present but no template context")
+            return
+        except ContentNotFound as error:
+            self.fail(response.url, str(error))
+            return
+        for record in result.records:
+            yield record.to_dict()
+        self.run.pages.append(PageReport(
+            url=response.url, version=version, kind=kind.name, records=len(result.records),
+            sections=result.sections, coverage=result.coverage,
+            content_words=len(result.content_text.split()),
+            text_tokens=sum(record.text_tokens for record in result.records),
+            seconds=round(time.perf_counter() - started, 3)))
+        if result.unrendered:
+            self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
+        yield from self.follow_links(response, result.links, slug)
+        if kind.name == "main":
+            yield from self.add_versions(site.linked_versions(response.selector.root))
+
+    def parse_template_data(self, response):
+        page = response.meta["page"]
+        slug = site.canonical_path(urlsplit(page.url).path).split("/")[1]
+        context = parse_template_context(response.text)
+        if not context:
+            self.fail(page.url, f"no template context in {response.url}")
+            return
+        self.contexts[slug] = context
+        yield from self.parse_page(page, context)
+
+    def follow_links(self, response, links: list[str], slug: str):
+        for href in links:
+            url = urljoin(response.url, href.strip())
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.hostname != self.host:
+                continue  # off-site, mailto:, javascript:, file: ...
+            path = site.canonical_path(parts.path)
+            matched = self.profile.page_kind(path)
+            if matched is None:
+                continue  # javadoc, blog, downloads...: not documentation pages
+            link_kind, link_slug = matched
+            if link_kind.name == "main":
+                continue  # versions are scheduled through discovery, with the --versions filter
+            if link_slug == slug or (link_slug in self.scheduled):
+                # An extension-less link may name a folder: try its index page if .html is absent.
+                extensionless = not posixpath.splitext(parts.path)[1] and not parts.path.endswith("/")
+                fallback = [parts.path.rstrip("/") + "/index.html"] if extensionless else []
+                yield self.request(path, self.parse_page, alternatives=fallback)
+
+    # -- failures ---------------------------------------------------------------------------------
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError) and failure.value.response.status == 404:
+            if request.meta.get("probe"):
+                return  # an absent optional page (no Streams docs in old releases, no newer release)
+            alternatives = request.meta.get("alternatives") or []
+            if alternatives:
+                yield self.request(alternatives[0], self.parse_page, alternatives=alternatives[1:],
+                                   linked_as=request.url)
+                return
+        reason = failure.getErrorMessage() if not failure.check(HttpError) else \
+            f"HTTP {failure.value.response.status}"
+        self.fail(request.url, reason)
+
+    def fail(self, url: str, reason: str) -> None:
+        self.logger.warning("page failed: %s (%s)", url, reason)
+        self.run.failures.append({"url": url, "reason": reason})
+        self.crawler.stats.inc_value("docprompts/pages_failed")
+
+    def version_summary(self) -> dict:
+        requested = self.version_filter if isinstance(self.version_filter, set) else set()
+        known = set(self.versions.values()) | {site.slug_to_version(s) for s in self.versions}
+        ordered = sorted(self.versions.items(), key=lambda item: tuple(int(p) for p in item[1].split(".")))
+        return {
+            **self.run.versions,
+            "discovered": [version for _, version in ordered],
+            "crawled": [self.versions[slug] for slug, _ in ordered if slug in self.scheduled],
+            "latest": self.versions.get(self.latest_slug) if self.latest_slug else None,
+            "unknown_requested": sorted(requested - known),
+        }

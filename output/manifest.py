@@ -1,0 +1,65 @@
+"""The run manifest (``<out>.manifest.json``): settings, pages, coverage, totals, duration."""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .jsonl import write_atomically
+
+
+@dataclass
+class PageReport:
+    url: str
+    version: str
+    kind: str
+    records: int
+    sections: int
+    coverage: float
+    content_words: int
+    text_tokens: int
+    seconds: float
+
+
+@dataclass
+class RunManifest:
+    site: str
+    source: str
+    output: str
+    settings: dict
+    started_at: str
+    finished_at: str = ""
+    duration_seconds: float = 0.0
+    versions: dict = field(default_factory=dict)
+    pages: list[PageReport] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    records: int = 0
+    text_tokens: int = 0
+    prompt_tokens: int = 0
+
+    def to_dict(self) -> dict:
+        coverages = [page.coverage for page in self.pages]
+        return {
+            "site": self.site, "source": self.source, "output": self.output,
+            "settings": self.settings, "started_at": self.started_at,
+            "finished_at": self.finished_at, "duration_seconds": round(self.duration_seconds, 3),
+            "versions": self.versions,
+            "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
+            "failures": self.failures,
+            "coverage": {
+                "min": round(min(coverages), 4) if coverages else None,
+                "mean": round(statistics.fmean(coverages), 4) if coverages else None,
+                "per_page": [asdict(page) | {"coverage": round(page.coverage, 4)} for page in
+                             sorted(self.pages, key=lambda page: page.url)],
+            },
+            "records": self.records, "text_tokens": self.text_tokens,
+            "prompt_tokens": self.prompt_tokens,
+        }
+
+    def write(self, path: str | Path) -> None:
+        write_atomically(Path(path), json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+def manifest_path_for(output: str | Path) -> Path:
+    return Path(str(output) + ".manifest.json")
