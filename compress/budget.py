@@ -298,8 +298,11 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) 
             size = 0
         groups[-1].append(piece)
         size += piece.tokens
+    groups = [group for group in groups if group]
+    if len(groups) > 1 and sum(p.tokens for p in groups[-1]) + sum(p.tokens for p in groups[-2]) <= limit:
+        groups[-2:] = [groups[-2] + groups[-1]]  # no runt at the end
     results: list[tuple[str, int]] = []
-    queue = [group for group in groups if group]
+    queue = list(groups)
     while queue:
         group = queue.pop(0)
         text = _join_pieces(group)

@@ -65,8 +65,28 @@ def _drop_keeping_tail(element) -> None:
 
 
 def text_of(root) -> str:
-    """Visible text of a cleaned tree (for coverage): scripts and styles are already gone."""
-    return " ".join(root.itertext()) if isinstance(root.tag, str) else ""
+    """Visible text of a cleaned tree, for coverage: inline text runs together as a browser
+    shows it ("<b>S</b>treams" is one word); block elements and cells are set apart."""
+    from .extract import BLOCK_TAGS, SKIPPED_TAGS
+
+    pieces: list[str] = []
+
+    def walk(element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in SKIPPED_TAGS or not tag:
+            return
+        separate = tag in BLOCK_TAGS or tag == "br"
+        if separate:
+            pieces.append("\n")
+        pieces.append(element.text or "")
+        for child in element:
+            walk(child)
+            pieces.append(child.tail or "")
+        if separate:
+            pieces.append("\n")
+
+    walk(root)
+    return "".join(pieces)
 
 
 __all__ = ["ContentNotFound", "select_content_root", "strip_boilerplate", "drop_content_before",

@@ -53,7 +53,9 @@ def markdown_to_plain(markdown: str) -> str:
     Compare this, not raw Markdown, with a browser's text: an ordered list's "1." or a code
     fence's language tag is markup, not content.
     """
-    text = _FENCE_LINE.sub("", markdown)
-    text = _TABLE_RULE.sub("", text)
-    text = _HEADING_MARKER.sub("", text)
-    return _LIST_MARKER.sub(r"\1", text)
+    text = _TABLE_RULE.sub("", _FENCE_LINE.sub("", markdown))
+    lines = []
+    for line in text.split("\n"):
+        heading = _HEADING_MARKER.match(line)  # "## 1. Getting Started": the "1." is content
+        lines.append(line[heading.end():] if heading else _LIST_MARKER.sub(r"\1", line, count=1))
+    return "\n".join(lines)

@@ -34,6 +34,7 @@ class RunManifest:
     versions: dict = field(default_factory=dict)
     pages: list[PageReport] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
+    broken_links: list[str] = field(default_factory=list)
     records: int = 0
     text_tokens: int = 0
     prompt_tokens: int = 0
@@ -47,6 +48,7 @@ class RunManifest:
             "versions": self.versions,
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
+            "broken_links": sorted(set(self.broken_links)),
             "coverage": {
                 "min": round(min(coverages), 4) if coverages else None,
                 "mean": round(statistics.fmean(coverages), 4) if coverages else None,

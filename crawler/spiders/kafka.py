@@ -151,11 +151,12 @@ class KafkaSpider(scrapy.Spider):
             return slug == self.latest_slug
         return version in self.version_filter or site.slug_to_version(slug) in self.version_filter
 
-    def schedule_version(self, slug: str):
+    def schedule_version(self, slug: str, main_page_fetched: bool = False):
         if slug in self.scheduled:
             return
         self.scheduled.add(slug)
-        yield self.request(self.profile.version_page.format(slug=slug), self.parse_page)
+        if not main_page_fetched:
+            yield self.request(self.profile.version_page.format(slug=slug), self.parse_page)
         for seed in self.profile.version_seed_paths:
             yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
 
@@ -175,8 +176,13 @@ class KafkaSpider(scrapy.Spider):
         if slug != path_slug:
             return
         self.logger.info("found release %s, newer than the site's list", site.slug_to_version(slug))
-        self.run.versions.setdefault("found_by_probe", []).append(site.slug_to_version(slug))
-        yield from self.add_versions({slug: site.slug_to_version(slug)})
+        version = site.slug_to_version(slug)
+        self.run.versions.setdefault("found_by_probe", []).append(version)
+        self.versions[slug] = version
+        if self.wanted(slug, version):  # the probe fetched the main page already: use it
+            yield from self.schedule_version(slug, main_page_fetched=True)
+            yield from self.parse_page(response)
+        yield from self.probe_newer_versions()
 
     # -- pages ------------------------------------------------------------------------------------
     def parse_page(self, response, context: dict | None = None):
@@ -261,6 +267,10 @@ class KafkaSpider(scrapy.Spider):
                 yield self.request(alternatives[0], self.parse_page, alternatives=alternatives[1:],
                                    linked_as=request.url)
                 return
+            # A dead link on the site itself (Kafka's docs have a few): reported, not a failure.
+            self.logger.info("broken link: %s", request.meta.get("linked_as", request.url))
+            self.run.broken_links.append(request.meta.get("linked_as", request.url))
+            return
         reason = failure.getErrorMessage() if not failure.check(HttpError) else \
             f"HTTP {failure.value.response.status}"
         self.fail(request.url, reason)
