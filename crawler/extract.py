@@ -34,8 +34,17 @@ class Block:
     joiner: str = "\n\n"      # separator before this block (list items: "\n")
 
 
+# UTF-8 read as Latin-1/cp1252 leaves a lead byte (Â..ô) followed by a continuation byte's
+# character. ftfy is thorough but slow on whole pages: call it only where that pattern shows.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
 def repair_text(text: str) -> str:
-    return ftfy.fix_text(text, _FTFY) if not text.isascii() else text
+    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+        return text
+    return ftfy.fix_text(text, _FTFY)
 
 
 def html_to_blocks(root) -> list[Block]:

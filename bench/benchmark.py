@@ -1,0 +1,96 @@
+"""Benchmark: the full Kafka mirror crawl vs. the naive baseline, in one run.
+
+    python bench/benchmark.py [--shared ../shared] [--port 8094]
+
+Serves ``shared/kafka-site`` with Apache (``serve-kafka-site``), runs ``docprompts crawl kafka``
+on it (a child process), then the naive baseline on the very same page URLs: fetch each page and
+run trafilatura on the whole page. Prints times, MB/s, the time ratio, peak RSS, and coverage
+of the browser-rendered text (``shared/kafka-gold``) for both.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from output.coverage import markdown_to_plain, ngrams  # noqa: E402
+from tests.acceptance.test_kafka_mirror import gold_pages, records_by_page  # noqa: E402
+from tests.conftest import read_records  # noqa: E402
+
+
+def run_crawl(base_url: str, out: Path) -> tuple[float, float]:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "kafka", "--base-url", base_url,
+                    "--out", str(out), "--log-level", "WARNING"], cwd=PROJECT, check=True)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb
+
+
+def run_baseline(urls: list[str]) -> tuple[float, int, dict[str, str]]:
+    import trafilatura
+
+    started = time.perf_counter()
+    total_bytes, texts = 0, {}
+    for url in urls:
+        body = urllib.request.urlopen(url, timeout=60).read()
+        total_bytes += len(body)
+        texts[url] = trafilatura.extract(body.decode("utf-8", "replace"), output_format="markdown",
+                                         include_tables=True) or ""
+    return time.perf_counter() - started, total_bytes, texts
+
+
+def gold_recall(texts_by_path: dict[str, str]) -> float:
+    wanted = found = 0
+    for fetched, gold_text, _ in gold_pages():
+        gold = ngrams(gold_text)
+        wanted += len(gold)
+        found += len(gold & ngrams(markdown_to_plain(texts_by_path.get(fetched, ""))))
+    return found / wanted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=PROJECT.parent / "shared")
+    parser.add_argument("--port", default="8094")
+    args = parser.parse_args()
+    serve = args.shared / "serve-kafka-site"
+    base_url = subprocess.run(["bash", str(serve), "start", args.port], capture_output=True,
+                              text=True, check=True).stdout.strip().splitlines()[-1]
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "kafka.jsonl"
+            crawl_seconds, crawl_rss = run_crawl(base_url, out)
+            manifest = json.loads(Path(str(out) + ".manifest.json").read_text())
+            records = read_records(out)
+            urls = [page["url"] for page in manifest["coverage"]["per_page"]]
+            baseline_seconds, total_bytes, baseline_texts = run_baseline(urls)
+    finally:
+        subprocess.run(["bash", str(serve), "stop", args.port], capture_output=True)
+
+    ours_by_path = {page: "\n\n".join(r["text"] for r in recs) for page, recs in records_by_page(records).items()}
+    base_by_path = {url.replace(base_url, ""): text for url, text in baseline_texts.items()}
+    megabytes = total_bytes / 1e6
+    print(f"pages: {len(urls)} ({megabytes:.1f} MB of HTML), versions: {len(manifest['versions']['crawled'])}")
+    print(f"docprompts crawl : {crawl_seconds:6.1f} s  {megabytes / crawl_seconds:5.2f} MB/s  "
+          f"peak RSS {crawl_rss:.0f} MB  records {len(records)}  text tokens {manifest['text_tokens']}")
+    print(f"naive baseline   : {baseline_seconds:6.1f} s  {megabytes / baseline_seconds:5.2f} MB/s  "
+          f"(fetch + trafilatura per whole page)")
+    print(f"time ratio crawl/baseline: {crawl_seconds / baseline_seconds:.2f}x")
+    print(f"coverage of the browser-rendered text (word 5-gram recall, gold pages): "
+          f"docprompts {gold_recall(ours_by_path):.4f}, baseline {gold_recall(base_by_path):.4f}")
+    print(f"manifest per-page coverage: min {manifest['coverage']['min']}, mean {manifest['coverage']['mean']}")
+
+
+if __name__ == "__main__":
+    main()
