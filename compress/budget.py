@@ -126,7 +126,8 @@ def _renumber(chunks: list[Chunk]) -> None:
 
 def merge_small_sections(sections: list[Section], budget: Budget, count: Counter) -> list[list[Section]]:
     groups = [[section] for section in sections]
-    tokens = [count(section.markdown) for section in sections]
+    tokens = count.many([section.markdown for section in sections]) if hasattr(count, "many") \
+        else [count(section.markdown) for section in sections]
     changed = True
     while changed:
         changed = False
@@ -329,7 +330,8 @@ def _join_blocks(blocks: list[Block]) -> str:
 
 
 def _join_pieces(pieces: list[_Piece]) -> str:
-    return "".join((piece.joiner if index else "") + piece.text for index, piece in enumerate(pieces)).strip()
+    # Only blank lines are trimmed: a code part's first line keeps its indentation.
+    return "".join((piece.joiner if index else "") + piece.text for index, piece in enumerate(pieces)).strip("\n").rstrip()
 
 
 def _dedupe(values: list[str]) -> list[str]:

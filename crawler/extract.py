@@ -128,12 +128,14 @@ class _BlockBuilder:
     def heading(self, element, level: int) -> None:
         self.note_ids_below(element)
         title = normalise_inline(inline_text(element)).replace("\n", " ")
-        title = title.rstrip("¶#🔗 ").strip()
+        title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
         if title:
             self.emit("heading", title, level)
 
     def code(self, element) -> None:
         self.note_ids_below(element)
+        for line_break in element.iter("br"):
+            line_break.tail = "\n" + (line_break.tail or "")
         body = element.text_content().replace("\r\n", "\n").strip("\n").rstrip()
         if not body.strip():
             return
@@ -174,8 +176,6 @@ class _BlockBuilder:
             number += 1
             self.list_item(child, marker, joiner="\n\n" if first_item else "\n")
             first_item = False
-        if element.tail is None:
-            pass
 
     def list_item(self, item, marker: str, joiner: str) -> None:
         self.note_id(item)
@@ -185,7 +185,7 @@ class _BlockBuilder:
         inner.attach_leftover_ids()
         indent = " " * len(marker)
         lines: list[str] = []
-        ids: list[str] = list(self.pending_ids)
+        ids: list[str] = list(self.pending_ids) + inner.pending_ids  # ids of an item with no text
         self.pending_ids = []
         started = False
         for block in inner.blocks:

@@ -84,7 +84,6 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
             occurrences[lead.anchor] = seen_leads[lead.ordinal] + 1
         url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
         target = budget.target_for(chunk.text_tokens)
-        prompt = render_prompt(chunk.text, target, info.source, url)
         records.append(Record(
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
                          seen_leads[lead.ordinal], chunk.chunk_index),
@@ -93,10 +92,12 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
             fetched_url=info.fetched_url, title=lead.title, path=list(lead.path),
             anchors=chunk.anchors, chunk_index=chunk.chunk_index, chunk_count=chunk.chunk_count,
             text=chunk.text, text_tokens=chunk.text_tokens, target_tokens=target,
-            max_input_tokens=budget.max_input_tokens, encoding=count.name, prompt=prompt,
-            prompt_tokens=count(prompt), content_sha256=sha256_text(chunk.text),
-            crawled_at=crawled_at,
+            max_input_tokens=budget.max_input_tokens, encoding=count.name,
+            prompt=render_prompt(chunk.text, target, info.source, url), prompt_tokens=0,
+            content_sha256=sha256_text(chunk.text), crawled_at=crawled_at,
         ))
+    for record, tokens in zip(records, count.many([record.prompt for record in records])):
+        record.prompt_tokens = tokens
     return records
 
 

@@ -213,6 +213,7 @@ class KafkaSpider(scrapy.Spider):
         except ContentNotFound as error:
             self.fail(response.url, str(error))
             return
+        seconds = time.perf_counter() - started
         for record in result.records:
             yield record.to_dict()
         self.run.pages.append(PageReport(
@@ -220,7 +221,7 @@ class KafkaSpider(scrapy.Spider):
             sections=result.sections, coverage=result.coverage,
             content_words=len(result.content_text.split()),
             text_tokens=sum(record.text_tokens for record in result.records),
-            seconds=round(time.perf_counter() - started, 3)))
+            seconds=round(seconds, 3)))
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
         yield from self.follow_links(response, result.links, slug)

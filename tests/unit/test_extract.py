@@ -116,6 +116,13 @@ def test_mojibake_is_repaired_but_curly_quotes_stay():
     assert [b.text for b in result] == ["Kafka® is fast — really. It’s “quoted”."]
 
 
+def test_mojibake_in_headings_items_and_cells_is_repaired_and_clean_text_untouched():
+    result = blocks("<h3>CafÃ© notes</h3><ul><li>naÃ¯ve</li></ul><table><tr><th>KafkaÂ®</th></tr></table>"
+                    "<p>Already fine: café – naïve ½ “ok”.</p>")
+    assert [b.text for b in result] == ["Café notes", "- naïve", "| Kafka® |\n| --- |",
+                                        "Already fine: café – naïve ½ “ok”."]
+
+
 def test_scripts_and_styles_are_skipped():
     assert markdown("<p>kept</p><script>var hidden = 1;</script><style>p {}</style>") == "kept"
 
@@ -126,20 +133,14 @@ def test_list_item_with_code_keeps_the_code_block_whole():
 
 
 # -- bugs found while writing these tests ------------------------------------------------------------
-@pytest.mark.xfail(reason="extract.py heading(): title.rstrip('¶#🔗 ') strips every trailing '#', "
-                          "so a heading ending in '#' (C#, F#) loses it", strict=True)
 def test_heading_ending_in_hash_keeps_it():
     assert [b.text for b in blocks("<h3>Clients in C#</h3>")] == ["Clients in C#"]
 
 
-@pytest.mark.xfail(reason="extract.py code(): element.text_content() ignores <br>, so lines "
-                          "separated by <br> inside <pre> are glued together", strict=True)
 def test_br_inside_pre_is_a_line_break():
     assert blocks("<pre>line1<br>line2</pre>")[0].text == "```\nline1\nline2\n```"
 
 
-@pytest.mark.xfail(reason="extract.py list_item(): ids left in the inner builder's pending_ids "
-                          "(a list item holding only an anchor) are dropped", strict=True)
 def test_anchor_in_an_otherwise_empty_list_item_is_kept():
     result = blocks('<ul><li><a id="lonely"></a></li><li>next item</li></ul>')
     assert "lonely" in [anchor for block in result for anchor in block.ids]
