@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.extract import Block
 from crawler.sections import Section
 
-Counter = Callable[[str], int]
+from .tokenizer import TokenCounter
+
+Counter = TokenCounter  # exact counts, one text or a batch
 MIN_RATIO_TARGET = 16
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z0-9\"'(\[`*-])")
 
@@ -126,8 +127,7 @@ def _renumber(chunks: list[Chunk]) -> None:
 
 def merge_small_sections(sections: list[Section], budget: Budget, count: Counter) -> list[list[Section]]:
     groups = [[section] for section in sections]
-    tokens = count.many([section.markdown for section in sections]) if hasattr(count, "many") \
-        else [count(section.markdown) for section in sections]
+    tokens = count.many([section.markdown for section in sections])
     changed = True
     while changed:
         changed = False

@@ -6,10 +6,7 @@ from datetime import datetime, timezone
 
 from output.jsonl import AtomicJsonlWriter
 from output.manifest import RunManifest, manifest_path_for
-
-
-def version_sort_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+from output.records import version_sort_key
 
 
 class OutputPipeline:

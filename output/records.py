@@ -40,6 +40,11 @@ class Record:
         return asdict(self)
 
 
+def version_sort_key(version: str) -> tuple[int, ...]:
+    """"0.10.2" sorts after "0.9.0": numeric, part by part."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
 def record_id(site: str, version_slug: str, page_path: str, anchor: str | None,
               occurrence: int, chunk_index: int) -> str:
     """Stable across runs: the same section of the same page gets the same id.

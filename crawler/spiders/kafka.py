@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from compress.budget import Budget
 from compress.tokenizer import TokenCounter
 from output.manifest import PageReport, RunManifest
+from output.records import version_sort_key
 
 from ..clean import ContentNotFound
 from ..pages import MissingTemplateContext, PageInfo, process_page
@@ -164,7 +165,7 @@ class KafkaSpider(scrapy.Spider):
         """Releases newer than any listed (Kafka links only older ones): try the next numbers."""
         if self.version_filter == "latest" or not self.versions:
             return
-        newest = max(self.versions.values(), key=lambda v: tuple(int(p) for p in v.split(".")))
+        newest = max(self.versions.values(), key=version_sort_key)
         for slug in site.successor_slugs(newest):
             if slug not in self.versions and slug not in self.probed:
                 self.probed.add(slug)
@@ -175,8 +176,8 @@ class KafkaSpider(scrapy.Spider):
         path_slug = urlsplit(response.url).path.split("/")[1]
         if slug != path_slug:
             return
-        self.logger.info("found release %s, newer than the site's list", site.slug_to_version(slug))
         version = site.slug_to_version(slug)
+        self.logger.info("found release %s, newer than the site's list", version)
         self.run.versions.setdefault("found_by_probe", []).append(version)
         self.versions[slug] = version
         if self.wanted(slug, version):  # the probe fetched the main page already: use it
@@ -284,7 +285,7 @@ class KafkaSpider(scrapy.Spider):
     def version_summary(self) -> dict:
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
         known = set(self.versions.values()) | {site.slug_to_version(s) for s in self.versions}
-        ordered = sorted(self.versions.items(), key=lambda item: tuple(int(p) for p in item[1].split(".")))
+        ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
         return {
             **self.run.versions,
             "discovered": [version for _, version in ordered],
