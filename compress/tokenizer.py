@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import os
 from importlib import resources
 from pathlib import Path
@@ -65,18 +66,46 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
 
 class TokenCounter:
-    """Exact token counts (``encode_ordinary``: special-token text is counted as plain text)."""
+    """Exact token counts (``encode_ordinary``: special-token text is counted as plain text).
 
-    def __init__(self, encoding_name: str) -> None:
+    Counts are memoised by a 128-bit digest of the text: the 30 versions of a docs site repeat
+    most blocks and sections word for word, and a repeated string needs no second encoding.
+    """
+
+    def __init__(self, encoding_name: str, cache_entries: int = 250_000) -> None:
         self.name = encoding_name
         self.encoding = get_encoding(encoding_name)
+        self._cache: dict[bytes, int] = {}
+        self._cache_entries = cache_entries
+
+    @staticmethod
+    def _key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def _remember(self, key: bytes, tokens: int) -> None:
+        if len(self._cache) >= self._cache_entries:
+            self._cache.clear()  # bounded memory; the next versions refill it
+        self._cache[key] = tokens
 
     def __call__(self, text: str) -> int:
-        return len(self.encoding.encode_ordinary(text))
+        key = self._key(text)
+        tokens = self._cache.get(key)
+        if tokens is None:
+            tokens = len(self.encoding.encode_ordinary(text))
+            self._remember(key, tokens)
+        return tokens
 
     def many(self, texts: list[str]) -> list[int]:
         """Exact counts of many texts at once: tiktoken spreads a batch over threads (no GIL)."""
-        return [len(tokens) for tokens in self.encoding.encode_ordinary_batch(texts, num_threads=4)]
+        keys = [self._key(text) for text in texts]
+        counts = [self._cache.get(key) for key in keys]
+        missing = [index for index, tokens in enumerate(counts) if tokens is None]
+        if missing:
+            encoded = self.encoding.encode_ordinary_batch([texts[i] for i in missing], num_threads=4)
+            for index, tokens in zip(missing, encoded):
+                counts[index] = len(tokens)
+                self._remember(keys[index], len(tokens))
+        return counts
 
     def truncate(self, text: str, max_tokens: int) -> tuple[str, str]:
         """Split ``text`` after ``max_tokens`` tokens (last resort for an unbreakable run)."""

@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--min-section-tokens", type=positive_int,
                              help="merge smaller sections into a neighbour (default 1.5 x target)")
         command.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding (default cl100k_base)")
+        command.add_argument("--workers", type=int, default=-1,
+                             help="page-processing processes (default: one per core, up to 4; 0: inline)")
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
@@ -126,6 +128,7 @@ def run_crawl(site_name: str, base_url: str, args) -> int:
     interactive = sys.stderr.isatty()
     settings.set("DOCPROMPTS_OUTPUT", str(args.out))
     settings.set("DOCPROMPTS_PROGRESS", interactive)
+    settings.set("DOCPROMPTS_WORKERS", args.workers)
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PROFILES[site_name].name)

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
@@ -46,6 +47,7 @@ class PageResult:
     sections: int
     unrendered: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)      # hrefs of the rendered page
+    seconds: float = 0.0                                # processing time (not queueing)
 
 
 def parse_html(html_text: str):
@@ -104,6 +106,7 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
 def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: PageKind,
                  budget: Budget, count: TokenCounter, crawled_at: str,
                  context: dict[str, str] | None = None) -> PageResult:
+    started = time.perf_counter()
     doc = parse_html(html_text)
     render_page(doc, profile, context)
     links = doc.xpath("//a/@href")
@@ -117,4 +120,5 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: Pag
         sections=len(sections),
         unrendered=unrendered_placeholders(records_text),
         links=[str(link) for link in links],
+        seconds=time.perf_counter() - started,
     )

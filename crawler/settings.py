@@ -27,3 +27,4 @@ EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 # docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)
 DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
 DOCPROMPTS_PROGRESS = False     # a progress bar on stderr
+DOCPROMPTS_WORKERS = -1        # page-processing processes (-1: one per core, up to 4; 0: inline)

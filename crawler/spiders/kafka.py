@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
-import time
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -18,15 +17,15 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from compress.budget import Budget
-from compress.tokenizer import TokenCounter
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from ..clean import ContentNotFound
-from ..pages import MissingTemplateContext, PageInfo, process_page
+from ..pages import MissingTemplateContext, PageInfo
 from ..render import parse_template_context
 from ..sites import kafka as site
 from ..sites.kafka import KAFKA
+from ..workers import PageWorkers, default_processes
 
 _VERSION_ARGUMENT = re.compile(r"^\d+(?:\.\d+)*$")
 
@@ -88,10 +87,11 @@ class KafkaSpider(scrapy.Spider):
             encoding=encoding,
             min_section_tokens=_number(min_section_tokens, "min_section_tokens"),
         )
-        self.count = TokenCounter(encoding)
+        self.workers: PageWorkers | None = None   # set in from_crawler (needs settings)
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.versions: dict[str, str] = {}        # slug -> version, as discovered
         self.scheduled: set[str] = set()          # slugs whose pages were requested
+        self.followed: set[str] = set()           # canonical paths of linked pages requested
         self.probed: set[str] = set()
         self.latest_slug: str | None = None
         self.contexts: dict[str, dict] = {}       # slug -> templateData context
@@ -107,6 +107,10 @@ class KafkaSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        processes = crawler.settings.getint("DOCPROMPTS_WORKERS", -1)
+        spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
+                                     spider.budget.encoding)
+        crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         if is_loopback(spider.host):
             # A local mirror, the demo or a test server: politeness delays only cost time.
             crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
@@ -171,7 +175,7 @@ class KafkaSpider(scrapy.Spider):
                 self.probed.add(slug)
                 yield self.request(self.profile.version_page.format(slug=slug), self.parse_probe, probe=True)
 
-    def parse_probe(self, response):
+    async def parse_probe(self, response):
         slug = site.page_version_slug(response.selector.root) if isinstance(response, HtmlResponse) else None
         path_slug = urlsplit(response.url).path.split("/")[1]
         if slug != path_slug:
@@ -181,12 +185,15 @@ class KafkaSpider(scrapy.Spider):
         self.run.versions.setdefault("found_by_probe", []).append(version)
         self.versions[slug] = version
         if self.wanted(slug, version):  # the probe fetched the main page already: use it
-            yield from self.schedule_version(slug, main_page_fetched=True)
-            yield from self.parse_page(response)
-        yield from self.probe_newer_versions()
+            for request in self.schedule_version(slug, main_page_fetched=True):
+                yield request
+            async for output in self.parse_page(response):
+                yield output
+        for request in self.probe_newer_versions():
+            yield request
 
     # -- pages ------------------------------------------------------------------------------------
-    def parse_page(self, response, context: dict | None = None):
+    async def parse_page(self, response, context: dict | None = None):
         if not isinstance(response, HtmlResponse):
             self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
             return
@@ -200,10 +207,9 @@ class KafkaSpider(scrapy.Spider):
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.profile.public_base_url + path,
                         response.url)
-        started = time.perf_counter()
         try:
-            result = process_page(response.text, info, self.profile, kind, self.budget, self.count,
-                                  self.crawled_at, context or self.contexts.get(slug))
+            result = await self.workers.process(response.text, info, self.profile, kind, self.budget,
+                                                self.crawled_at, context or self.contexts.get(slug))
         except MissingTemplateContext:
             if context is None and slug not in self.contexts:
                 yield self.request(f"/{slug}/js/templateData.js", self.parse_template_data,
@@ -214,7 +220,6 @@ class KafkaSpider(scrapy.Spider):
         except ContentNotFound as error:
             self.fail(response.url, str(error))
             return
-        seconds = time.perf_counter() - started
         for record in result.records:
             yield record.to_dict()
         self.run.pages.append(PageReport(
@@ -222,14 +227,16 @@ class KafkaSpider(scrapy.Spider):
             sections=result.sections, coverage=result.coverage,
             content_words=len(result.content_text.split()),
             text_tokens=sum(record.text_tokens for record in result.records),
-            seconds=round(seconds, 3)))
+            seconds=round(result.seconds, 3)))
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
-        yield from self.follow_links(response, result.links, slug)
+        for request in self.follow_links(response, result.links, slug):
+            yield request
         if kind.name == "main":
-            yield from self.add_versions(site.linked_versions(response.selector.root))
+            for request in self.add_versions(site.linked_versions(response.selector.root)):
+                yield request
 
-    def parse_template_data(self, response):
+    async def parse_template_data(self, response):
         page = response.meta["page"]
         slug = site.canonical_path(urlsplit(page.url).path).split("/")[1]
         context = parse_template_context(response.text)
@@ -237,11 +244,14 @@ class KafkaSpider(scrapy.Spider):
             self.fail(page.url, f"no template context in {response.url}")
             return
         self.contexts[slug] = context
-        yield from self.parse_page(page, context)
+        async for output in self.parse_page(page, context):
+            yield output
 
     def follow_links(self, response, links: list[str], slug: str):
-        for href in links:
-            url = urljoin(response.url, href.strip())
+        hrefs = {href.strip().split("#", 1)[0] for href in links}
+        hrefs.discard("")  # same-page anchors (a long TOC is mostly these)
+        for href in sorted(hrefs):
+            url = urljoin(response.url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or parts.hostname != self.host:
                 continue  # off-site, mailto:, javascript:, file: ...
@@ -252,7 +262,10 @@ class KafkaSpider(scrapy.Spider):
             link_kind, link_slug = matched
             if link_kind.name == "main":
                 continue  # versions are scheduled through discovery, with the --versions filter
+            if path in self.followed:
+                continue  # every page links its siblings: skip Scrapy's duplicate filter work
             if link_slug == slug or (link_slug in self.scheduled):
+                self.followed.add(path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
                 extensionless = not posixpath.splitext(parts.path)[1] and not parts.path.endswith("/")
                 fallback = [parts.path.rstrip("/") + "/index.html"] if extensionless else []
