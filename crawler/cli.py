@@ -15,6 +15,7 @@ from pathlib import Path
 
 from compress.budget import Budget, BudgetError
 from compress.tokenizer import TokenCounter, TokenizerError
+from output.corpus_cli import register as register_corpus_commands
 from output.manifest import manifest_path_for
 
 from .sites import PROFILES
@@ -69,11 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample site, offline")
     crawl_options(demo, "docprompts-demo.jsonl")
     commands.add_parser("sites", help="list the site profiles")
+    register_corpus_commands(commands)   # export, diff, report, dedup
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "func"):
+        return args.func(args)
     if args.command == "sites":
         for name, profile in sorted(PROFILES.items()):
             print(f"{name}\t{profile.public_base_url}\tsource={profile.source}")
