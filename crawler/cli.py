@@ -3,6 +3,8 @@
     docprompts demo                        # offline: the bundled sample site, on loopback
     docprompts crawl kafka                 # the real site, every version
     docprompts crawl kafka --base-url http://127.0.0.1:8088 --versions 2.0,3.9
+    docprompts crawl --profile my-site.toml --base-url http://127.0.0.1:8000
+    docprompts sites                       # the shipped profiles
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from compress.tokenizer import TokenCounter, TokenizerError
 from output.corpus_cli import register as register_corpus_commands
 from output.manifest import manifest_path_for
 
-from .sites import PROFILES
-from .spiders.kafka import ConfigError, parse_base_url, parse_version_filter
+from .profiles import ProfileError
+from .sites import builtin_profiles, load_site
+from .spiders.docs import ConfigError, parse_base_url, parse_version_filter
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -64,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
-    crawl.add_argument("site", choices=sorted(PROFILES), help="site profile")
+    crawl.add_argument("site", nargs="?", help="a shipped site profile (see `docprompts sites`)")
+    crawl.add_argument("--profile", help="your own site profile (a TOML file) instead of SITE")
     crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
     crawl_options(crawl, "docprompts.jsonl")
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample site, offline")
@@ -78,22 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if hasattr(args, "func"):
         return args.func(args)
-    if args.command == "sites":
-        for name, profile in sorted(PROFILES.items()):
-            print(f"{name}\t{profile.public_base_url}\tsource={profile.source}")
-        return EXIT_OK
     try:
+        if args.command == "sites":
+            for name, profile in builtin_profiles().items():
+                print(f"{name:<8} {profile.public_base_url or '(give --base-url)':<28} {profile.description}")
+            return EXIT_OK
         check_options(args)
         if args.command == "demo":
             from .demo import serve_demo_site
 
             with serve_demo_site() as base_url:
-                return run_crawl("kafka", base_url, args)
-        profile = PROFILES[args.site]
+                return run_crawl(load_site("kafka"), base_url, args)
+        if bool(args.site) == bool(args.profile):
+            raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) +
+                              ") or --profile FILE, not both")
+        profile = load_site(args.profile or args.site)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
-        check_reachable(base_url + profile.start_path)
-        return run_crawl(args.site, base_url, args)
-    except (ConfigError, BudgetError, TokenizerError) as error:
+        check_reachable(base_url + profile.entry)
+        return run_crawl(profile, base_url, args)
+    except (ConfigError, BudgetError, TokenizerError, ProfileError) as error:
         print(f"docprompts: error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -123,7 +130,7 @@ def check_reachable(url: str) -> None:
         raise ConfigError(f"the entry page {url} is not HTML (Content-Type: {content_type})")
 
 
-def run_crawl(site_name: str, base_url: str, args) -> int:
+def run_crawl(profile, base_url: str, args) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -135,8 +142,8 @@ def run_crawl(site_name: str, base_url: str, args) -> int:
     settings.set("DOCPROMPTS_WORKERS", args.workers)
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(PROFILES[site_name].name)
-    process.crawl(crawler, base_url=base_url, versions=args.versions,
+    crawler = process.create_crawler("docs")
+    process.crawl(crawler, profile=profile, base_url=base_url, versions=args.versions,
                   target_tokens=args.target_tokens, ratio=args.ratio,
                   max_input_tokens=args.max_input_tokens, encoding=args.encoding,
                   min_section_tokens=args.min_section_tokens)

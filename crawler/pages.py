@@ -16,8 +16,9 @@ from compress.tokenizer import TokenCounter
 from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
-from .clean import drop_content_before, select_content_root, strip_boilerplate, text_of
+from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
 from .extract import html_to_blocks, repair_text
+from .hooks import hooks_for
 from .profiles import PageKind, SiteProfile
 from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from .sections import Section, split_sections
@@ -47,6 +48,10 @@ class PageResult:
     sections: int
     unrendered: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)      # hrefs of the rendered page
+    kind: str = ""                                      # the page kind that read it
+    version_links: dict[str, str] = field(default_factory=dict)   # {slug: version} it links to
+    own_version: str | None = None                      # the slug the page says it documents
+    redirects: dict[str, str] = field(default_factory=dict)   # legacy page: {old anchor: new path}
     seconds: float = 0.0                                # processing time (not queueing)
 
 
@@ -57,7 +62,7 @@ def parse_html(html_text: str):
 def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None) -> None:
     """What the browser would show: client-side templates applied."""
     context = context or find_inline_context(doc)
-    if has_templates(doc):
+    if profile.template_names and has_templates(doc):
         if context is None:
             raise MissingTemplateContext("page has client-side templates but no template context")
         render_templates(doc, context, profile.template_names)
@@ -103,11 +108,28 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
     return records
 
 
-def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: PageKind,
-                 budget: Budget, count: TokenCounter, crawled_at: str,
-                 context: dict[str, str] | None = None) -> PageResult:
+def choose_kind(doc, kinds: list[PageKind]) -> PageKind:
+    """The first kind whose ``requires`` selector the page satisfies: sites with two layouts
+    (Kafka's legacy single page and its Hugo pages) are told apart by the page itself."""
+    for kind in kinds:
+        if not kind.requires or doc.cssselect(kind.requires):
+            return kind
+    wanted = ", ".join(kind.requires for kind in kinds if kind.requires)
+    raise ContentNotFound(f"the page matches none of the layouts its URL allows (looked for {wanted})")
+
+
+def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
+                 kinds: PageKind | list[PageKind], budget: Budget, count: TokenCounter,
+                 crawled_at: str, context: dict[str, str] | None = None) -> PageResult:
     started = time.perf_counter()
     doc = parse_html(html_text)
+    hooks = hooks_for(profile)
+    kind = choose_kind(doc, kinds if isinstance(kinds, (list, tuple)) else [kinds])
+    found = {"kind": kind.name, "version_links": hooks.version_links(doc, info.fetched_url),
+             "own_version": hooks.current_version(doc, info.fetched_url)}
+    if kind.role == "redirects":
+        return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc),
+                          seconds=time.perf_counter() - started, **found)
     render_page(doc, profile, context)
     links = doc.xpath("//a/@href")
     sections, content_text = extract_sections(doc, kind)
@@ -121,4 +143,5 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile, kind: Pag
         unrendered=unrendered_placeholders(records_text),
         links=[str(link) for link in links],
         seconds=time.perf_counter() - started,
+        **found,
     )

@@ -1,6 +1,7 @@
 """Scrapy glue: records go to the atomic JSONL writer; the manifest is written at the end."""
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime, timezone
 
@@ -46,5 +47,17 @@ class OutputPipeline:
         run.duration_seconds = time.monotonic() - self.started
         run.versions = spider.version_summary()
         if self.writer:
-            self.writer.finish()
+            legacy = getattr(spider, "legacy_anchors", {})
+            self.writer.finish({page: functools.partial(add_legacy_anchors, by_fragment=fragments)
+                                for page, fragments in legacy.items()},
+                               group_of=lambda sort_key: sort_key[1])
             run.write(manifest_path_for(self.output))
+
+
+def add_legacy_anchors(records: list[dict], by_fragment: dict[str, list[str]]) -> None:
+    """Old single-page anchors (``#uses``) join the record that now holds their target: the one
+    whose URL or anchors carry the target fragment, else the page's first record."""
+    for fragment, old_anchors in by_fragment.items():
+        holder = next((record for record in records if fragment and (
+            record["url"].endswith("#" + fragment) or fragment in record["anchors"])), records[0])
+        holder["anchors"] = list(dict.fromkeys(holder["anchors"] + old_anchors))

@@ -1,8 +1,25 @@
-"""Site profiles: what differs between documentation sites, as data."""
+"""Site profiles: what differs between documentation sites, as data (a TOML file per site).
+
+A profile names the site, where its versions are listed, which URLs are documentation, where a
+page's content is and what inside it is boilerplate, and which headings delimit sections. What
+truly needs code (Kafka's slug scheme, its legacy redirect pages) lives in a small hook module
+named by ``plugin`` (see ``crawler.hooks``). ``load_profile`` validates a file and reports the
+first problem as one line naming the key.
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used: the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -11,25 +28,237 @@ class PageKind:
     name: str
     path_pattern: re.Pattern            # canonical path; group "slug" is the version
     content_roots: tuple[str, ...]      # CSS selectors, first match wins
-    strip: tuple[str, ...]              # CSS selectors of boilerplate inside the root
+    strip: tuple[str, ...] = ()         # CSS selectors of boilerplate inside the root
     content_starts_at: str | None = None  # drop what precedes the first such element
     section_levels: tuple[int, ...] = (1, 2, 3)
+    requires: str | None = None         # CSS selector: this kind only if the page has it (layouts)
+    role: str = "content"               # "content", or "redirects": a legacy page of old anchors
+
+
+@dataclass(frozen=True)
+class VersionRules:
+    url_pattern: re.Pattern             # a version's URLs; group "slug"
+    link_selectors: tuple[str, ...] = ("a",)   # links that may name versions (menus, lists)
+    current_selector: str | None = None  # the link of the page's own version in the menu
+    versions_json: str | None = None     # mike's versions.json
+    aliases: tuple[str, ...] = ()        # "latest", "stable": names of another version
+    seeds: tuple[str, ...] = ("/{slug}/",)        # a version's first pages ("/{slug}/")
+    optional_seeds: tuple[str, ...] = ()          # tried, absent is fine
+    slug_rewrites: tuple[tuple[re.Pattern, str], ...] = ()   # slug -> version, first match
 
 
 @dataclass(frozen=True)
 class SiteProfile:
-    name: str                           # "kafka": site key in records
-    source: str                         # "apache_kafka": the prompt's Source line
-    public_base_url: str                # canonical host for record URLs
-    start_path: str                     # the unversioned entry page (= latest release)
-    version_page: str                   # "/{slug}/documentation.html"
-    version_seed_paths: tuple[str, ...]  # per-version pages to try even when unlinked
+    name: str                           # site key in records ("kafka")
+    source: str                         # the prompt's Source line ("apache_kafka")
+    public_base_url: str | None         # canonical host for record URLs (None: where fetched)
+    entry: str                          # the unversioned entry page (= latest release)
+    versions: VersionRules
     page_kinds: tuple[PageKind, ...]
-    template_names: tuple[str, ...]     # client-side templates the site's script renders
+    allow: tuple[re.Pattern, ...] = ()  # paths in scope (empty: any page-kind path)
+    deny: tuple[re.Pattern, ...] = ()
+    template_names: tuple[str, ...] = ()  # client-side (handlebars) templates to render
+    template_context: str | None = None   # where their variables live ("/{slug}/js/templateData.js")
+    plugin: str | None = None           # hook module for what needs code
+    description: str = ""
+    path: str | None = field(default=None, compare=False)   # the file it was loaded from
 
-    def page_kind(self, path: str) -> tuple[PageKind, str] | None:
+    def kinds_for(self, path: str) -> list[tuple[PageKind, str]]:
+        """Page kinds whose path pattern matches, with the version slug: several when the site
+        has two layouts at one path (the page itself tells which, by ``requires``)."""
+        found = []
         for kind in self.page_kinds:
             match = kind.path_pattern.match(path)
             if match:
-                return kind, match.group("slug")
+                found.append((kind, match.group("slug")))
+        return found
+
+    def page_kind(self, path: str) -> tuple[PageKind, str] | None:
+        kinds = self.kinds_for(path)
+        return kinds[0] if kinds else None
+
+    def in_scope(self, path: str) -> bool:
+        if any(pattern.search(path) for pattern in self.deny):
+            return False
+        return not self.allow or any(pattern.search(path) for pattern in self.allow)
+
+
+# -- loading and validation -----------------------------------------------------------------------
+_TOP = {"name", "source", "public_base_url", "entry", "description", "plugin", "versions", "scope",
+        "templates", "pages"}
+_VERSIONS = {"url_pattern", "links", "current", "json", "aliases", "seeds", "optional_seeds",
+             "slug_rewrites"}
+_SCOPE = {"allow", "deny"}
+_TEMPLATES = {"names", "context"}
+_PAGE = {"name", "path", "content_root", "strip", "content_starts_at", "section_levels", "requires",
+         "role"}
+
+
+def load_profile(path: str | Path) -> SiteProfile:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile {path}: no such file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"profile {path}: not valid TOML: {error}") from None
+    try:
+        return profile_from_dict(data, str(path))
+    except ProfileError as error:
+        raise ProfileError(f"profile {path}: {error}") from None
+
+
+def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
+    _known(data, _TOP, "")
+    versions = _table(data, "versions", required=True)
+    _known(versions, _VERSIONS, "versions.")
+    scope = _table(data, "scope")
+    _known(scope, _SCOPE, "scope.")
+    templates = _table(data, "templates")
+    _known(templates, _TEMPLATES, "templates.")
+    pages = data.get("pages")
+    if not isinstance(pages, list) or not pages or not all(isinstance(p, dict) for p in pages):
+        raise ProfileError("missing required key 'pages' (one or more [[pages]] tables)")
+    name = _string(data, "name", required=True)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise ProfileError(f"'name' must be lower-case letters, digits, '-' or '_' (got {name!r})")
+    return SiteProfile(
+        name=name,
+        source=_string(data, "source", required=True),
+        public_base_url=_url(data, "public_base_url"),
+        entry=_path(data, "entry", required=True),
+        description=_string(data, "description") or "",
+        plugin=_string(data, "plugin"),
+        versions=VersionRules(
+            url_pattern=_regex(versions, "url_pattern", "versions.", required=True, group="slug"),
+            link_selectors=tuple(_strings(versions, "links", "versions.") if "links" in versions else ("a",)),
+            current_selector=_string(versions, "current", "versions."),
+            versions_json=_path(versions, "json", "versions."),
+            aliases=tuple(_strings(versions, "aliases", "versions.")),
+            seeds=tuple(_strings(versions, "seeds", "versions.") or ("/{slug}/",)),
+            optional_seeds=tuple(_strings(versions, "optional_seeds", "versions.")),
+            slug_rewrites=_rewrites(versions),
+        ),
+        page_kinds=tuple(_page_kind(page, index) for index, page in enumerate(pages)),
+        allow=tuple(_regexes(scope, "allow", "scope.")),
+        deny=tuple(_regexes(scope, "deny", "scope.")),
+        template_names=tuple(_strings(templates, "names", "templates.")),
+        template_context=_string(templates, "context", "templates."),
+        path=origin,
+    )
+
+
+def _page_kind(page: dict, index: int) -> PageKind:
+    prefix = f"pages[{index}]."
+    _known(page, _PAGE, prefix)
+    levels = page.get("section_levels", [1, 2, 3])
+    if not (isinstance(levels, list) and levels and
+            all(isinstance(level, int) and 1 <= level <= 6 for level in levels)):
+        raise ProfileError(f"'{prefix}section_levels' must be a list of heading levels 1-6 (got {levels!r})")
+    role = _string(page, "role", prefix) or "content"
+    if role not in ("content", "redirects"):
+        raise ProfileError(f"'{prefix}role' must be 'content' or 'redirects' (got {role!r})")
+    roots = _strings(page, "content_root", prefix)
+    if not roots and role == "content":
+        raise ProfileError(f"missing required key '{prefix}content_root'")
+    selectors = roots + _strings(page, "strip", prefix) + [
+        value for value in (page.get("requires"), page.get("content_starts_at")) if value]
+    for selector in selectors:
+        _check_selector(selector, prefix)
+    return PageKind(
+        name=_string(page, "name", prefix, required=True),
+        path_pattern=_regex(page, "path", prefix, required=True, group="slug"),
+        content_roots=tuple(roots),
+        strip=tuple(_strings(page, "strip", prefix)),
+        content_starts_at=_string(page, "content_starts_at", prefix),
+        section_levels=tuple(sorted(set(levels))),
+        requires=_string(page, "requires", prefix),
+        role=role,
+    )
+
+
+def _known(table: dict, allowed: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ProfileError(f"unknown key '{prefix}{key}' (known: {', '.join(sorted(allowed))})")
+
+
+def _table(data: dict, key: str, required: bool = False) -> dict:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ProfileError(f"missing required key '{key}' (a [{key}] table)")
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"'{key}' must be a table ([{key}])")
+    return value
+
+
+def _string(table: dict, key: str, prefix: str = "", required: bool = False) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise ProfileError(f"missing required key '{prefix}{key}'")
         return None
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"'{prefix}{key}' must be a non-empty string (got {value!r})")
+    return value
+
+
+def _strings(table: dict, key: str, prefix: str = "") -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ProfileError(f"'{prefix}{key}' must be a string or a list of strings (got {value!r})")
+    return value
+
+
+def _path(table: dict, key: str, prefix: str = "", required: bool = False) -> str | None:
+    value = _string(table, key, prefix, required)
+    if value is not None and not value.startswith("/"):
+        raise ProfileError(f"'{prefix}{key}' must be a path starting with '/' (got {value!r})")
+    return value
+
+
+def _url(table: dict, key: str) -> str | None:
+    value = _string(table, key)
+    if value is not None and not re.match(r"^https?://[^/\s]+$", value.rstrip("/")):
+        raise ProfileError(f"'{key}' must be a URL like https://docs.example.org (got {value!r})")
+    return value.rstrip("/") if value else None
+
+
+def _regex(table: dict, key: str, prefix: str, required: bool = False, group: str | None = None):
+    value = _string(table, key, prefix, required)
+    if value is None:
+        return None
+    try:
+        pattern = re.compile(value)
+    except re.error as error:
+        raise ProfileError(f"'{prefix}{key}' is not a valid regular expression: {error}") from None
+    if group and group not in pattern.groupindex:
+        raise ProfileError(f"'{prefix}{key}' needs a named group (?P<{group}>...) (got {value!r})")
+    return pattern
+
+
+def _regexes(table: dict, key: str, prefix: str) -> list[re.Pattern]:
+    return [_regex({key: value}, key, prefix) for value in _strings(table, key, prefix)]
+
+
+def _rewrites(versions: dict) -> tuple[tuple[re.Pattern, str], ...]:
+    rules = versions.get("slug_rewrites", [])
+    if not isinstance(rules, list) or not all(
+            isinstance(rule, list) and len(rule) == 2 and all(isinstance(p, str) for p in rule)
+            for rule in rules):
+        raise ProfileError("'versions.slug_rewrites' must be a list of [pattern, replacement] pairs")
+    return tuple((_regex({"slug_rewrites": pattern}, "slug_rewrites", "versions."), replacement)
+                 for pattern, replacement in rules)
+
+
+def _check_selector(selector: str, prefix: str) -> None:
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as error:
+        raise ProfileError(f"'{prefix}' has an invalid CSS selector {selector!r}: {error}") from None

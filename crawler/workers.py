@@ -30,9 +30,9 @@ def counter_for(encoding: str) -> TokenCounter:
     return TokenCounter(encoding)
 
 
-def _process(html_text: str, info: PageInfo, profile: SiteProfile, kind: PageKind, budget: Budget,
-             crawled_at: str, context: dict | None) -> PageResult:
-    return process_page(html_text, info, profile, kind, budget, counter_for(budget.encoding),
+def _process(html_text: str, info: PageInfo, profile: SiteProfile, kinds: list[PageKind],
+             budget: Budget, crawled_at: str, context: dict | None) -> PageResult:
+    return process_page(html_text, info, profile, kinds, budget, counter_for(budget.encoding),
                         crawled_at, context)
 
 
@@ -45,9 +45,10 @@ class PageWorkers:
                 processes, mp_context=multiprocessing.get_context("spawn"),
                 initializer=counter_for, initargs=(encoding,))
 
-    async def process(self, html_text: str, info: PageInfo, profile: SiteProfile, kind: PageKind,
-                      budget: Budget, crawled_at: str, context: dict | None) -> PageResult:
-        args = (html_text, info, profile, kind, budget, crawled_at, context)
+    async def process(self, html_text: str, info: PageInfo, profile: SiteProfile,
+                      kinds: list[PageKind], budget: Budget, crawled_at: str,
+                      context: dict | None) -> PageResult:
+        args = (html_text, info, profile, kinds, budget, crawled_at, context)
         if self.executor is None:
             return _process(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, _process, *args)

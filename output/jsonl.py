@@ -6,6 +6,7 @@ A crash leaves at most a ``.part`` file, never a torn or half file under the fin
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -37,19 +38,30 @@ class AtomicJsonlWriter:
         self.count = 0
 
     def write(self, record: dict, sort_key: tuple) -> None:
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        line = _encode(record)
         self._index.append((sort_key, self._stream.tell(), len(line)))
         self._stream.write(line)
         self.count += 1
 
-    def finish(self) -> Path:
+    def finish(self, rewrite_groups: dict | None = None, group_of=None) -> Path:
+        """Write the final file in sort-key order. ``rewrite_groups`` maps a group (``group_of``
+        a sort key, e.g. the page) to a function that may edit that group's records in place."""
         self._stream.close()
+        rewrite_groups = rewrite_groups or {}
         handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with open(self.part_path, "rb") as source, os.fdopen(handle, "wb") as target:
-                for _, offset, length in sorted(self._index, key=lambda entry: entry[0]):
-                    source.seek(offset)
-                    target.write(source.read(length))
+                ordered = sorted(self._index, key=lambda entry: entry[0])
+                for group, entries in itertools.groupby(ordered, key=lambda e: group_of(e[0]) if group_of else None):
+                    lines = []
+                    for _, offset, length in entries:
+                        source.seek(offset)
+                        lines.append(source.read(length))
+                    if group in rewrite_groups:
+                        records = [json.loads(line) for line in lines]
+                        rewrite_groups[group](records)
+                        lines = [_encode(record) for record in records]
+                    target.writelines(lines)
                 target.flush()
                 os.fsync(target.fileno())
             os.replace(temporary, self.path)
@@ -58,6 +70,10 @@ class AtomicJsonlWriter:
             raise
         self.part_path.unlink(missing_ok=True)
         return self.path
+
+
+def _encode(record: dict) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:

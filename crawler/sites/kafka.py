@@ -1,41 +1,13 @@
-"""Apache Kafka's legacy documentation layout (kafka.apache.org/<slug>/documentation.html)."""
+"""Code hooks of the ``kafka`` profile (``kafka.toml``): Kafka's slug scheme, the legacy page's own
+version, the releases to probe beyond the newest listed one, and the Hugo-era redirect pages."""
 from __future__ import annotations
 
 import posixpath
 import re
 
-from ..profiles import PageKind, SiteProfile
+from ..hooks import default_canonical_path
 from ..render import find_inline_context
 
-_BOILERPLATE = (
-    "script", "style", "noscript",
-    ".documentation__banner",            # "You're viewing documentation for an older version"
-    ".p-toc", "ul.toc", "ol.toc",        # tables of contents
-    "ul.breadcrumbs", ".sub-nav-sticky",  # Streams breadcrumbs and sub-navigation
-    ".pagination",                       # Streams previous/next buttons
-)
-
-KAFKA = SiteProfile(
-    name="kafka",
-    source="apache_kafka",
-    public_base_url="https://kafka.apache.org",
-    start_path="/documentation.html",
-    version_page="/{slug}/documentation.html",
-    version_seed_paths=("/{slug}/documentation/streams/index.html",),
-    page_kinds=(
-        # The title block, "Prior releases" list and TOC all precede the first chapter (h2).
-        PageKind("main", re.compile(r"^/(?P<slug>\d+)/documentation\.html$"), ("div.right",),
-                 _BOILERPLATE, content_starts_at="h2", section_levels=(2, 3)),
-        PageKind("streams", re.compile(r"^/(?P<slug>\d+)/documentation/streams(?:\.html|/.+\.html)$"),
-                 ("div.right", "body"), _BOILERPLATE, section_levels=(1, 2, 3)),
-    ),
-    # The site footer's list, in its order (includes/_footer.htm).
-    template_names=("introduction", "implementation", "design", "api", "configuration", "ops",
-                    "security", "connect", "streams", "quickstart", "quickstart-docker", "toc",
-                    "upgrade", "content", "docker"),
-)
-
-_VERSION_LINK = re.compile(r"^/(\d+)/documentation(?:\.html)?/?$")
 _VERSION_HEADING = re.compile(r"\bKafka\s+(\d+(?:\.\d+)+)")
 
 
@@ -46,11 +18,13 @@ def canonical_path(path: str) -> str:
     match = re.match(r"^/(\d+)/documentation(?:/|/index\.html|\.html)?$", path)
     if match:
         return f"/{match.group(1)}/documentation.html"
-    if path.endswith("/"):
-        return path + "index.html"
-    if not posixpath.splitext(path)[1]:
-        return path + ".html"
-    return path
+    if "/documentation/" in path:     # legacy Streams pages: .html files, some linked without
+        if path.endswith("/"):
+            return path + "index.html"
+        if not posixpath.splitext(path)[1]:
+            return path + ".html"
+        return path
+    return default_canonical_path(path)  # Hugo pages: folders
 
 
 def slug_to_version(slug: str) -> str:
@@ -80,19 +54,9 @@ def label_to_version(label: str, slug: str) -> str:
     return slug_to_version(slug)
 
 
-def linked_versions(doc) -> dict[str, str]:
-    """Versions a page links to ("Prior releases" list and other /<slug>/documentation links)."""
-    found: dict[str, str] = {}
-    for anchor in doc.iter("a"):
-        match = _VERSION_LINK.match(anchor.get("href") or "")
-        if match:
-            slug = match.group(1)
-            found.setdefault(slug, label_to_version(anchor.text_content(), slug))
-    return found
-
-
-def page_version_slug(doc) -> str | None:
-    """The release a page documents: its template context, else its "Kafka X.Y" heading."""
+def entry_version(doc) -> str | None:
+    """The release a page documents: its template context, its "Kafka X.Y" heading (legacy),
+    or the version a Hugo-era redirect script sends to (the unversioned /documentation.html)."""
     context = find_inline_context(doc)
     if context and context.get("version"):
         return context["version"]
@@ -100,6 +64,10 @@ def page_version_slug(doc) -> str | None:
         match = _VERSION_HEADING.search(heading.text_content())
         if match:
             return version_to_slug(match.group(1))
+    for script in doc.iter("script"):
+        match = _REDIRECT_VERSION.search(script.text or "")
+        if match:
+            return match.group(1)
     return None
 
 
@@ -109,3 +77,23 @@ def successor_slugs(version: str) -> list[str]:
     if major == 0:
         return []
     return [version_to_slug(f"{major}.{minor + 1}"), version_to_slug(f"{major + 1}.0")]
+
+
+_REDIRECT_VERSION = re.compile(r"""targetVersion\s*=\s*["'](\d+)["']""")
+_REDIRECT_ENTRY = re.compile(r"""["']#([^"']+)["']\s*:\s*["']([^"']*)["']""")
+
+
+def redirect_map(doc) -> dict[str, str]:
+    """Hugo-era /<v>/documentation.html: a script maps the old single page's #anchors to the new
+    topic pages ("#uses": "getting-started/uses"). Returns {old anchor: "/<v>/path/#fragment"}."""
+    found: dict[str, str] = {}
+    for script in doc.iter("script"):
+        code = script.text or ""
+        version = _REDIRECT_VERSION.search(code)
+        if not version:
+            continue
+        for anchor, target in _REDIRECT_ENTRY.findall(code):
+            path, _, fragment = target.partition("#")
+            path = f"/{version.group(1)}/{path.strip('/')}/".replace("//", "/")
+            found[anchor] = path + (f"#{fragment}" if fragment else "")
+    return found

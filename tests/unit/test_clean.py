@@ -10,7 +10,7 @@ from crawler.clean import (
     strip_boilerplate,
     text_of,
 )
-from crawler.sites.kafka import KAFKA
+from crawler.sites import KAFKA
 
 from .helpers import parse
 

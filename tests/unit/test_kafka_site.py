@@ -5,11 +5,12 @@ import pytest
 
 from compress.budget import Budget
 from crawler.pages import MissingTemplateContext, PageInfo, process_page
+from crawler.hooks import hooks_for
+from crawler.sites import KAFKA
 from crawler.sites.kafka import (
-    KAFKA,
     canonical_path,
-    linked_versions,
-    page_version_slug,
+    entry_version,
+    redirect_map,
     slug_to_version,
     successor_slugs,
     version_to_slug,
@@ -42,7 +43,7 @@ def test_canonical_paths_match_the_page_kinds():
     assert KAFKA.page_kind(canonical_path("/39/documentation/"))[0].name == "main"
     kind, slug = KAFKA.page_kind(canonical_path("/39/documentation/streams/developer-guide/"))
     assert (kind.name, slug) == ("streams", "39")
-    assert KAFKA.page_kind(canonical_path("/39/javadoc/index.html")) is None
+    assert not KAFKA.in_scope(canonical_path("/39/javadoc/index.html"))  # the scope denies javadoc
 
 
 @pytest.mark.parametrize("slug, version", [
@@ -74,17 +75,36 @@ def test_linked_versions_reads_the_prior_releases_list():
                 '<a href="/20/documentation">2.0.X</a>, '
                 '<a href="/documentation">current</a>, <a href="/20/javadoc/">javadoc</a>'
                 "</div></body></html>")
-    assert linked_versions(doc) == {"07": "0.7", "081": "0.8.1", "0102": "0.10.2", "08": "0.8", "20": "2.0"}
+    linked = hooks_for(KAFKA).version_links(doc, "https://kafka.apache.org/documentation.html")
+    assert linked == {"07": "0.7", "081": "0.8.1", "0102": "0.10.2", "08": "0.8", "20": "2.0"}
 
 
-def test_page_version_slug_from_the_context_script():
-    assert page_version_slug(parse(PAGE_HTML)) == "20"
+def test_entry_version_from_the_context_script():
+    assert entry_version(parse(PAGE_HTML)) == "20"
 
 
-def test_page_version_slug_from_the_heading():
+def test_hugo_redirect_page_maps_old_anchors_to_topic_pages():
+    doc = parse('<html><body><script>var targetVersion = "41";\n'
+                'var hashIncludedMap = {\n  // Getting Started\n'
+                '  "#uses": "getting-started/uses",\n'
+                '  "#remote_metrics": "operations/monitoring/#exposing-metrics-remotely"};'
+                '</script></body></html>')
+    assert entry_version(doc) == "41"
+    assert redirect_map(doc) == {"uses": "/41/getting-started/uses/",
+                                 "remote_metrics": "/41/operations/monitoring/#exposing-metrics-remotely"}
+
+
+def test_hugo_topic_paths_keep_their_folder_form():
+    assert canonical_path("/41/getting-started/uses/index.html") == "/41/getting-started/uses/"
+    kinds = [kind.name for kind, _ in KAFKA.kinds_for("/41/getting-started/uses/")]
+    assert kinds == ["topic"]
+    assert [kind.name for kind, _ in KAFKA.kinds_for("/41/documentation.html")] == ["main", "legacy-redirects"]
+
+
+def test_entry_version_from_the_heading():
     doc = parse("<html><body><h1>Documentation</h1><h3>Kafka 0.10.0</h3></body></html>")
-    assert page_version_slug(doc) == "0100"
-    assert page_version_slug(parse("<html><body><h1>Documentation</h1></body></html>")) is None
+    assert entry_version(doc) == "0100"
+    assert entry_version(parse("<html><body><h1>Documentation</h1></body></html>")) is None
 
 
 # -- spider arguments -----------------------------------------------------------------------------
@@ -95,7 +115,7 @@ def test_parse_version_filter():
     assert parse_version_filter(" 0.10.2 , 3.9 ,") == {"0.10.2", "3.9"}
 
 
-@pytest.mark.parametrize("value", ["two", "2.0,three", ",", "2.x"])
+@pytest.mark.parametrize("value", ["two", "2.0,three", ",", "2.0;3.9"])  # "2.x" is a valid name on some sites
 def test_parse_version_filter_rejects_bad_values(value):
     with pytest.raises(ConfigError):
         parse_version_filter(value)

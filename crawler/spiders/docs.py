@@ -1,0 +1,378 @@
+"""The ``docs`` spider: every version of a documentation site, as its profile describes it.
+
+    scrapy crawl docs -a profile=sphinx -a base_url=http://127.0.0.1:8000 -O out.jsonl
+
+From the profile's entry page (and ``versions.json`` where the site has one) it learns the
+releases from the site itself, fetches each version's seed pages and follows the links that
+stay inside that version's documentation. Page content goes through the worker processes
+(``crawler.workers`` -> ``crawler.pages.process_page``); this module only moves data.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import posixpath
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from compress.budget import Budget
+from output.manifest import PageReport, RunManifest
+from output.records import version_sort_key
+
+from ..clean import ContentNotFound
+from ..hooks import hooks_for
+from ..pages import MissingTemplateContext, PageInfo, parse_html
+from ..profiles import ProfileError, SiteProfile
+from ..render import parse_template_context
+from ..sites import load_site
+from ..workers import PageWorkers, default_processes
+
+_VERSION_ARGUMENT = re.compile(r"^[\w.+-]*\d[\w.+-]*$")  # "2.0", "v3", "1.x": has a digit
+
+
+class ConfigError(ValueError):
+    """Bad spider arguments: reported as one line, exit status 2."""
+
+
+def parse_version_filter(value: str | None) -> str | set[str]:
+    value = (value or "all").strip()
+    if value in ("all", "latest"):
+        return value
+    versions = {part.strip() for part in value.split(",") if part.strip()}
+    bad = sorted(part for part in versions if not _VERSION_ARGUMENT.match(part))
+    if bad or not versions:
+        raise ConfigError(f"--versions: expected all, latest or a list like 2.0,3.9 (got {value!r})")
+    return versions
+
+
+def parse_base_url(value: str | None, default: str | None) -> str:
+    if not value and not default:
+        raise ConfigError("this profile has no public_base_url: give --base-url URL")
+    url = (value or default).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--base-url must be an http(s) URL like https://kafka.apache.org (got {value!r})")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _number(value, name: str, kind=int):
+    if value is None or value == "":
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--{name.replace('_', '-')} must be a number (got {value!r})") from None
+
+
+class DocsSpider(scrapy.Spider):
+    name = "docs"
+    default_profile: str | None = None
+
+    def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
+                 max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
+                                         else load_site(profile or self.default_profile or ""))
+            self.hooks = hooks_for(self.profile)
+        except ProfileError as error:
+            raise ConfigError(str(error)) from None
+        self.base_url = parse_base_url(base_url, self.profile.public_base_url)
+        self.public_base_url = self.profile.public_base_url or self.base_url
+        self.host = urlsplit(self.base_url).hostname
+        self.allowed_domains = [self.host]
+        self.version_filter = parse_version_filter(versions)
+        self.budget = Budget(
+            target_tokens=_number(target_tokens, "target_tokens"),
+            max_input_tokens=_number(max_input_tokens, "max_input_tokens"),
+            ratio=_number(ratio, "ratio", float),
+            encoding=encoding,
+            min_section_tokens=_number(min_section_tokens, "min_section_tokens"),
+        )
+        self.workers: PageWorkers | None = None   # set in from_crawler (needs settings)
+        self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.versions: dict[str, str] = {}        # slug -> version, as discovered
+        self.aliases: dict[str, str] = {}         # alias slug -> slug ("latest" -> "1.1")
+        self.listed: dict[str, str] = {}          # versions.json's list, until the entry page
+        self.scheduled: set[str] = set()          # slugs whose pages were requested
+        self.followed: set[str] = set()           # canonical paths of linked pages requested
+        self.probed: set[str] = set()
+        self.latest_slug: str | None = None
+        self.contexts: dict[str, dict] = {}       # slug -> template context
+        self.legacy_anchors: dict[str, dict[str, list[str]]] = {}  # page URL -> {fragment: [old ids]}
+        self.run = RunManifest(
+            site=self.profile.name, source=self.profile.source, output="",
+            settings={"profile": self.profile.path or self.profile.name, "base_url": self.base_url,
+                      "versions": versions or "all",
+                      "target_tokens": self.budget.target_tokens, "ratio": self.budget.ratio,
+                      "max_input_tokens": self.budget.max_input_tokens, "encoding": encoding,
+                      "min_section_tokens": self.budget.merge_below},
+            started_at=self.crawled_at,
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        processes = crawler.settings.getint("DOCPROMPTS_WORKERS", -1)
+        spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
+                                     spider.budget.encoding)
+        crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
+        if is_loopback(spider.host):
+            # A local mirror, the demo or a test server: politeness delays only cost time.
+            crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            crawler.settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="spider")
+        return spider
+
+    # -- requests ---------------------------------------------------------------------------------
+    def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
+        url = urljoin(self.base_url + "/", path_or_url)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
+
+    async def start(self):
+        if self.profile.versions.versions_json:
+            yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
+        else:
+            yield self.request(self.profile.entry, self.parse_entry)
+
+    # -- versions ---------------------------------------------------------------------------------
+    def parse_versions_json(self, response):
+        """mike's versions.json: [{"version": "1.1", "aliases": ["latest"]}, ...]."""
+        try:
+            entries = json.loads(response.text)
+            for entry in entries:
+                slug = str(entry["version"])
+                self.listed[slug] = self.hooks.slug_to_version(slug)
+                for alias in entry.get("aliases") or []:
+                    self.aliases[alias] = slug
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self.fail(response.url, "versions list is not mike's versions.json format")
+        if "latest" in self.aliases:
+            self.latest_slug = self.aliases["latest"]
+        yield self.request(self.profile.entry, self.parse_entry)
+
+    def parse_entry(self, response):
+        """The unversioned entry page is the latest release: learn the versions, emit nothing."""
+        found = dict(self.listed)
+        if isinstance(response, HtmlResponse):
+            doc = parse_html(response.text)
+            own = self.resolve_alias(self.hooks.current_version(doc, response.url))
+            found.update(self.hooks.version_links(doc, response.url))
+            if own:
+                found.setdefault(own, self.hooks.slug_to_version(own))
+                self.latest_slug = self.latest_slug or own
+        elif not found:
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        if not found:
+            self.fail(response.url, "no documentation versions found on the entry page")
+            return
+        if self.latest_slug is None:   # no page or list says which: the highest release
+            self.latest_slug = max(found, key=lambda slug: version_sort_key(found[slug]))
+        yield from self.add_versions(found)
+
+    def resolve_alias(self, slug: str | None) -> str | None:
+        if slug in self.aliases:
+            return self.aliases[slug]
+        return None if slug in self.profile.versions.aliases else slug
+
+    def add_versions(self, found: dict[str, str]):
+        for slug, version in sorted(found.items()):
+            if slug in self.versions or slug in self.aliases or slug in self.profile.versions.aliases:
+                continue
+            self.versions[slug] = version
+            if self.wanted(slug, version):
+                yield from self.schedule_version(slug)
+        yield from self.probe_newer_versions()
+
+    def wanted(self, slug: str, version: str) -> bool:
+        if self.version_filter == "all":
+            return True
+        if self.version_filter == "latest":
+            return slug == self.latest_slug
+        return version in self.version_filter or self.hooks.slug_to_version(slug) in self.version_filter
+
+    def schedule_version(self, slug: str, first_seed_fetched: bool = False):
+        if slug in self.scheduled:
+            return
+        self.scheduled.add(slug)
+        seeds = self.profile.versions.seeds
+        for index, seed in enumerate(seeds):
+            if not (index == 0 and first_seed_fetched):
+                yield self.request(seed.format(slug=slug), self.parse_page)
+        for seed in self.profile.versions.optional_seeds:
+            yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
+
+    def probe_newer_versions(self):
+        """Releases newer than any listed (Kafka links only older ones): the plugin names them."""
+        if self.version_filter == "latest" or not self.versions:
+            return
+        newest = max(self.versions.values(), key=version_sort_key)
+        for slug in self.hooks.successor_slugs(newest):
+            if slug not in self.versions and slug not in self.probed:
+                self.probed.add(slug)
+                seed = self.profile.versions.seeds[0].format(slug=slug)
+                yield self.request(seed, self.parse_probe, probe=True, slug=slug)
+
+    async def parse_probe(self, response):
+        slug = response.meta["slug"]
+        if not isinstance(response, HtmlResponse):
+            return
+        if self.hooks.current_version(parse_html(response.text), response.url) != slug:
+            return  # a catch-all page, not that release
+        version = self.hooks.slug_to_version(slug)
+        self.logger.info("found release %s, newer than the site's list", version)
+        self.run.versions.setdefault("found_by_probe", []).append(version)
+        self.versions[slug] = version
+        if self.wanted(slug, version):  # the probe fetched the first seed already: use it
+            for request in self.schedule_version(slug, first_seed_fetched=True):
+                yield request
+            async for output in self.parse_page(response):
+                yield output
+        for request in self.probe_newer_versions():
+            yield request
+
+    # -- pages ------------------------------------------------------------------------------------
+    async def parse_page(self, response, context: dict | None = None):
+        if not isinstance(response, HtmlResponse):
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        kinds = self.profile.kinds_for(path)
+        if not kinds or not self.profile.in_scope(path):
+            if not response.meta.get("probe"):
+                self.fail(response.url, f"redirected out of scope to {path}")
+            return
+        slug = kinds[0][1]
+        if self.resolve_alias(slug) != slug:
+            return  # "latest/..." pages are another version's pages under a second name
+        version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
+        info = PageInfo(self.profile.name, self.profile.source, version, slug,
+                        slug == self.latest_slug, path, self.public_base_url + path, response.url)
+        try:
+            result = await self.workers.process(response.text, info, self.profile,
+                                                [kind for kind, _ in kinds], self.budget,
+                                                self.crawled_at, context or self.contexts.get(slug))
+        except MissingTemplateContext:
+            if context is None and slug not in self.contexts and self.profile.template_context:
+                yield self.request(self.profile.template_context.format(slug=slug),
+                                   self.parse_template_context, page=response)
+            else:
+                self.fail(response.url, "templates present but no template context")
+            return
+        except ContentNotFound as error:
+            if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
+                self.fail(response.url, str(error))
+            return
+        for record in result.records:
+            yield record.to_dict()
+        if result.redirects:
+            for request in self.follow_redirect_map(response, result.redirects, slug):
+                yield request
+        else:
+            self.run.pages.append(PageReport(
+                url=response.url, version=version, kind=result.kind, records=len(result.records),
+                sections=result.sections, coverage=result.coverage,
+                content_words=len(result.content_text.split()),
+                text_tokens=sum(record.text_tokens for record in result.records),
+                seconds=round(result.seconds, 3)))
+        if result.unrendered:
+            self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
+        for request in self.follow_links(response, result.links, slug):
+            yield request
+        for request in self.add_versions(result.version_links):
+            yield request
+
+    async def parse_template_context(self, response):
+        page = response.meta["page"]
+        slug = self.profile.kinds_for(self.hooks.canonical_path(urlsplit(page.url).path))[0][1]
+        context = parse_template_context(response.text)
+        if not context:
+            self.fail(page.url, f"no template context in {response.url}")
+            return
+        self.contexts[slug] = context
+        async for output in self.parse_page(page, context):
+            yield output
+
+    def follow_links(self, response, links: list[str], slug: str):
+        hrefs = {href.strip().split("#", 1)[0] for href in links}
+        hrefs.discard("")  # same-page anchors (a long TOC is mostly these)
+        for href in sorted(hrefs):
+            url = urljoin(response.url, href)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.hostname != self.host:
+                continue  # off-site, mailto:, javascript:, file: ...
+            path = self.hooks.canonical_path(parts.path)
+            if path in self.followed or not self.profile.in_scope(path):
+                continue  # javadoc, blog, downloads... or already requested
+            kinds = self.profile.kinds_for(path)
+            if not kinds:
+                continue  # not a documentation page
+            link_slug = kinds[0][1]
+            if link_slug == slug or link_slug in self.scheduled:
+                self.followed.add(path)
+                # An extension-less link may name a folder: try its index page if .html is absent.
+                extensionless = not posixpath.splitext(parts.path)[1] and not parts.path.endswith("/")
+                fallback = [parts.path.rstrip("/") + "/index.html"] if extensionless else []
+                yield self.request(path, self.parse_page, alternatives=fallback)
+
+    def follow_redirect_map(self, response, redirects: dict[str, str], slug: str):
+        """A legacy page mapping old #anchors to new pages: remember each old anchor for the
+        record it now lives in (applied when the output is written) and fetch the targets."""
+        for old_anchor, target in redirects.items():
+            target_path, _, fragment = target.partition("#")
+            path = self.hooks.canonical_path(target_path)
+            page_url = self.public_base_url + path
+            self.legacy_anchors.setdefault(page_url, {}).setdefault(fragment, []).append(old_anchor)
+        links = sorted({target.partition("#")[0] for target in redirects.values()})
+        yield from self.follow_links(response, links, slug)
+
+    # -- failures ---------------------------------------------------------------------------------
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError) and failure.value.response.status == 404:
+            if request.meta.get("probe"):
+                return  # an absent optional page (no Streams docs in old releases, no newer release)
+            alternatives = request.meta.get("alternatives") or []
+            if alternatives:
+                yield self.request(alternatives[0], self.parse_page, alternatives=alternatives[1:],
+                                   linked_as=request.url)
+                return
+            # A dead link on the site itself (Kafka's docs have a few): reported, not a failure.
+            self.logger.info("broken link: %s", request.meta.get("linked_as", request.url))
+            self.run.broken_links.append(request.meta.get("linked_as", request.url))
+            return
+        reason = failure.getErrorMessage() if not failure.check(HttpError) else \
+            f"HTTP {failure.value.response.status}"
+        self.fail(request.url, reason)
+
+    def fail(self, url: str, reason: str) -> None:
+        self.logger.warning("page failed: %s (%s)", url, reason)
+        self.run.failures.append({"url": url, "reason": reason})
+        self.crawler.stats.inc_value("docprompts/pages_failed")
+
+    def version_summary(self) -> dict:
+        requested = self.version_filter if isinstance(self.version_filter, set) else set()
+        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions}
+        ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
+        return {
+            **self.run.versions,
+            "discovered": [version for _, version in ordered],
+            "crawled": [version for version in dict.fromkeys(v for _, v in ordered)
+                        if version in {page.version for page in self.run.pages}],
+            "latest": self.versions.get(self.latest_slug) if self.latest_slug else None,
+            "aliases": dict(sorted(self.aliases.items())),
+            "unknown_requested": sorted(requested - known),
+        }

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Regenerate the static test sites under tests/sites/ from tests/sites/src/.
+
+Run with the generator venv (never the project's own venv):
+
+    python3 -m venv /work/genvenv
+    /work/genvenv/bin/pip install sphinx sphinx_rtd_theme mkdocs-material mike
+    /work/genvenv/bin/python tests/sites/build_sites.py            # all sites
+    /work/genvenv/bin/python tests/sites/build_sites.py sphinx     # just one
+
+Sites:
+  sphinx      Sphinx + sphinx_rtd_theme, Read the Docs layout /en/<version>/
+  mkdocs      MkDocs Material deployed with the real `mike` into a throw-away
+              git repository, then the gh-pages tree exported
+  kafka-hugo  hand-written content fragments (src/kafka-hugo/) wrapped in a
+              Docsy-shaped shell like today's kafka.apache.org; pure stdlib
+
+Output is deterministic: fixed SOURCE_DATE_EPOCH, fixed git identities and
+dates, and the non-HTML assets that are large or time-dependent (fonts, search
+indexes, gzipped sitemaps) are deleted after each build. The README lists them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "src"
+BIN = Path(sys.executable).parent
+
+# 2025-06-02 12:00:00 UTC: every "build date" in the output comes from this.
+SOURCE_DATE_EPOCH = "1748865600"
+
+# --------------------------------------------------------------------------
+# Sphinx (Read the Docs)
+# --------------------------------------------------------------------------
+
+# (slug served under /en/<slug>/, source directory under src/sphinx/)
+SPHINX_VERSIONS = [("latest", "2.1"), ("2.1", "2.1"), ("2.0", "2.0")]
+
+# Non-HTML files deleted from every Sphinx build (relative to the version root).
+SPHINX_PRUNE = [
+    ".buildinfo",             # config hash, changes with any conf.py edit
+    "searchindex.js",         # full-text search index
+    "_static/css/fonts",      # Lato / Roboto Slab / FontAwesome web fonts
+    "_static/fonts",
+]
+
+RTD_ROOT_REDIRECT = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>Redirecting to streamlet-py documentation</title>
+<meta http-equiv="refresh" content="0; url=/en/latest/">
+<link rel="canonical" href="/en/latest/">
+</head>
+<body>
+<p>Redirecting to <a href="/en/latest/">/en/latest/</a>&hellip;</p>
+</body>
+</html>
+"""
+
+
+def build_sphinx() -> None:
+    out = HERE / "sphinx"
+    _clean(out)
+    versions = [[slug, f"/en/{slug}/"] for slug, _ in SPHINX_VERSIONS]
+    with tempfile.TemporaryDirectory() as tmp:
+        for slug, src in SPHINX_VERSIONS:
+            dest = out / "en" / slug
+            env = dict(
+                os.environ,
+                SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH,
+                PYTHONHASHSEED="0",
+                # What Read the Docs sets in its build environment.
+                READTHEDOCS="True",
+                READTHEDOCS_PROJECT="streamlet-py",
+                READTHEDOCS_LANGUAGE="en",
+                READTHEDOCS_VERSION=slug,
+                READTHEDOCS_VERSION_NAME=slug,
+                READTHEDOCS_VERSION_TYPE="branch" if slug == "latest" else "tag",
+                READTHEDOCS_CANONICAL_URL=f"https://streamlet-py.readthedocs.io/en/{slug}/",
+                # Consumed by conf.py -> html_context["versions"].
+                DOCS_VERSIONS=json.dumps(versions),
+            )
+            subprocess.run(
+                [str(BIN / "sphinx-build"), "-b", "html", "-E", "-a", "-q", "-W",
+                 "-d", str(Path(tmp) / slug / "doctrees"),
+                 str(SRC / "sphinx" / src), str(dest)],
+                check=True, env=env,
+            )
+            for rel in SPHINX_PRUNE:
+                _remove(dest / rel)
+    (out / "index.html").write_text(RTD_ROOT_REDIRECT, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# MkDocs Material + mike
+# --------------------------------------------------------------------------
+
+# (version, aliases) in deployment order; the last one gets "latest".
+MIKE_VERSIONS = [("1.0", []), ("1.1", ["latest"])]
+MIKE_ALIAS_TYPE = "redirect"   # static-host friendly; see README
+
+MKDOCS_PRUNE_PER_VERSION = [
+    "search/search_index.json",   # lunr search index
+    "assets/javascripts/lunr",    # lunr language packs + stemmers
+    "assets/javascripts/workers", # search web worker bundle
+    "sitemap.xml.gz",             # gzip header embeds a build time
+    "search",                     # left empty by the deletions above
+]
+MKDOCS_PRUNE_GLOBS = ["**/*.map"]  # source maps of the JS/CSS bundles
+
+
+def _git(repo: Path, *args: str, env: dict) -> str:
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def build_mkdocs() -> None:
+    out = HERE / "mkdocs"
+    _clean(out)
+    date = f"{SOURCE_DATE_EPOCH} +0000"  # git raw format (mike feeds it to fast-import)
+    env = dict(
+        os.environ,
+        SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH,
+        GIT_AUTHOR_NAME="Docs Builder", GIT_AUTHOR_EMAIL="docs@streamlet.example",
+        GIT_COMMITTER_NAME="Docs Builder", GIT_COMMITTER_EMAIL="docs@streamlet.example",
+        GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date,
+        GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "relay"
+        repo.mkdir()
+        _git(repo, "init", "-q", "-b", "main", env=env)
+        for version, aliases in MIKE_VERSIONS:
+            # Check the version's sources out into the work tree, as a release
+            # branch would be, then let mike build and commit to gh-pages.
+            for child in repo.iterdir():
+                if child.name != ".git":
+                    _remove(child)
+            shutil.copytree(SRC / "mkdocs" / version, repo, dirs_exist_ok=True)
+            _git(repo, "add", "-A", env=env)
+            _git(repo, "commit", "-q", "-m", f"Docs for {version}", env=env)
+            subprocess.run(
+                [str(BIN / "mike"), "deploy", "--update-aliases",
+                 "--alias-type", MIKE_ALIAS_TYPE, version, *aliases],
+                cwd=repo, env=env, check=True,
+            )
+        subprocess.run([str(BIN / "mike"), "set-default", "latest"],
+                       cwd=repo, env=env, check=True)
+        # Export the gh-pages tree exactly as GitHub Pages would serve it.
+        archive = subprocess.run(["git", "archive", "--format=tar", "gh-pages"],
+                                 cwd=repo, env=env, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    for version, _ in MIKE_VERSIONS:
+        for rel in MKDOCS_PRUNE_PER_VERSION:
+            _remove(out / version / rel)
+        for pattern in MKDOCS_PRUNE_GLOBS:
+            for path in sorted((out / version).glob(pattern)):
+                _remove(path)
+
+
+# --------------------------------------------------------------------------
+# Kafka-shaped Hugo/Docsy site (hand-written fragments + shell)
+# --------------------------------------------------------------------------
+
+def build_kafka_hugo() -> None:
+    sys.path.insert(0, str(SRC / "kafka-hugo"))
+    sys.dont_write_bytecode = True      # keep src/ free of __pycache__
+    try:
+        import make_site  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    out = HERE / "kafka-hugo"
+    _clean(out)
+    make_site.build(out)
+
+
+# --------------------------------------------------------------------------
+
+KEEP = {"EXPECTED.md"}   # hand-written, lives beside the generated files
+
+
+def _clean(out: Path) -> None:
+    """Empty a site directory except the hand-written files in KEEP."""
+    out.mkdir(parents=True, exist_ok=True)
+    for child in out.iterdir():
+        if child.name not in KEEP:
+            _remove(child)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BUILDERS)
+    unknown = [n for n in names if n not in BUILDERS]
+    if unknown:
+        print(f"unknown site(s): {', '.join(unknown)}; choose from {', '.join(BUILDERS)}",
+              file=sys.stderr)
+        return 2
+    for name in names:
+        print(f"building {name} ...", flush=True)
+        BUILDERS[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
