@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding (default cl100k_base)")
         command.add_argument("--workers", type=int, default=-1,
                              help="page-processing processes (default: one per core, up to 4; 0: inline)")
+        command.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
+                             help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_options(args) -> None:
+    scrapy_overrides(args.set)
     parse_version_filter(args.versions)
     Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
            ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
@@ -140,6 +144,8 @@ def run_crawl(profile, base_url: str, args) -> int:
     settings.set("DOCPROMPTS_OUTPUT", str(args.out))
     settings.set("DOCPROMPTS_PROGRESS", interactive)
     settings.set("DOCPROMPTS_WORKERS", args.workers)
+    for name, value in scrapy_overrides(args.set).items():
+        settings.set(name, value, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("docs")
@@ -149,6 +155,16 @@ def run_crawl(profile, base_url: str, args) -> int:
                   min_section_tokens=args.min_section_tokens)
     process.start()
     return summarise(Path(args.out))
+
+
+def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ConfigError(f"--set expects NAME=VALUE with an upper-case Scrapy setting name (got {pair!r})")
+        overrides[name] = value
+    return overrides
 
 
 def summarise(out: Path) -> int:
