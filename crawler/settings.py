@@ -22,6 +22,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
+# Scrapy's retries, plus each attempt listed in the manifest and Retry-After honoured.
+DOWNLOADER_MIDDLEWARES = {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                          "crawler.faults.LoggingRetryMiddleware": 550}
 EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 
 # docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)

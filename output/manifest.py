@@ -35,6 +35,9 @@ class RunManifest:
     pages: list[PageReport] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
     broken_links: list[str] = field(default_factory=list)
+    retries: list[dict] = field(default_factory=list)          # {"url", "reason"} per attempt
+    skipped_links: dict = field(default_factory=lambda: {"offsite": set(), "scheme": set()})
+    charset_repairs: list[str] = field(default_factory=list)   # pages decoded against their header
     records: int = 0
     text_tokens: int = 0
     prompt_tokens: int = 0
@@ -49,6 +52,9 @@ class RunManifest:
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
             "broken_links": sorted(set(self.broken_links)),
+            "retries": self.retries,
+            "skipped_links": {kind: sorted(urls) for kind, urls in self.skipped_links.items()},
+            "charset_repairs": sorted(set(self.charset_repairs)),
             "coverage": {
                 "min": round(min(coverages), 4) if coverages else None,
                 "mean": round(statistics.fmean(coverages), 4) if coverages else None,

@@ -25,6 +25,7 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from ..clean import ContentNotFound
+from ..faults import decode_html, failure_kind
 from ..hooks import hooks_for
 from ..pages import MissingTemplateContext, PageInfo, parse_html
 from ..profiles import ProfileError, SiteProfile
@@ -247,13 +248,14 @@ class DocsSpider(scrapy.Spider):
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
         if not isinstance(response, HtmlResponse):
-            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
+                      "not_html")
             return
         path = self.hooks.canonical_path(urlsplit(response.url).path)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
-                self.fail(response.url, f"redirected out of scope to {path}")
+                self.fail(response.url, f"redirected out of scope to {path}", "out_of_scope")
             return
         slug = kinds[0][1]
         if self.resolve_alias(slug) != slug:
@@ -261,8 +263,12 @@ class DocsSpider(scrapy.Spider):
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url)
+        html_text, actual_encoding = decode_html(response.body, response.encoding)
+        if actual_encoding:
+            self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, actual_encoding)
+            self.run.charset_repairs.append(response.url)
         try:
-            result = await self.workers.process(response.text, info, self.profile,
+            result = await self.workers.process(html_text, info, self.profile,
                                                 [kind for kind, _ in kinds], self.budget,
                                                 self.crawled_at, context or self.contexts.get(slug))
         except MissingTemplateContext:
@@ -274,7 +280,7 @@ class DocsSpider(scrapy.Spider):
             return
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
-                self.fail(response.url, str(error))
+                self.fail(response.url, str(error), "no_content")
             return
         for record in result.records:
             yield record.to_dict()
@@ -312,8 +318,12 @@ class DocsSpider(scrapy.Spider):
         for href in sorted(hrefs):
             url = urljoin(response.url, href)
             parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or parts.hostname != self.host:
-                continue  # off-site, mailto:, javascript:, file: ...
+            if parts.scheme not in ("http", "https"):
+                self.run.skipped_links["scheme"].add(url)   # mailto:, javascript:, file: ...
+                continue
+            if parts.hostname != self.host:
+                self.run.skipped_links["offsite"].add(url)  # never requested
+                continue
             path = self.hooks.canonical_path(parts.path)
             if path in self.followed or not self.profile.in_scope(path):
                 continue  # javadoc, blog, downloads... or already requested
@@ -356,11 +366,11 @@ class DocsSpider(scrapy.Spider):
             return
         reason = failure.getErrorMessage() if not failure.check(HttpError) else \
             f"HTTP {failure.value.response.status}"
-        self.fail(request.url, reason)
+        self.fail(request.url, reason, failure_kind(failure.value))
 
-    def fail(self, url: str, reason: str) -> None:
+    def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
-        self.run.failures.append({"url": url, "reason": reason})
+        self.run.failures.append({"url": url, "reason": reason, "kind": kind})
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def version_summary(self) -> dict:
