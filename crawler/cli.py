@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 import sys
 import urllib.error
 import urllib.request
@@ -21,8 +22,10 @@ from compress.tokenizer import TokenCounter, TokenizerError
 from output.corpus_cli import register as register_corpus_commands
 from output.manifest import manifest_path_for
 
+from .hooks import hooks_for
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
+from .state import journal_fingerprint, run_fingerprint
 from .spiders.docs import ConfigError, parse_base_url, parse_version_filter
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -67,11 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
                              help="page-processing processes (default: one per core, up to 4; 0: inline)")
         command.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                              help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
+        command.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
     crawl.add_argument("site", nargs="?", help="a shipped site profile (see `docprompts sites`)")
     crawl.add_argument("--profile", help="your own site profile (a TOML file) instead of SITE")
+    crawl.add_argument("--state", metavar="DIR",
+                       help="incremental: remember this run in DIR; the next run emits only new and "
+                            "changed records (ids of removed ones go to OUT.removed.jsonl)")
+    crawl.add_argument("--full", action="store_true", help="with --state: rebuild everything")
     crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
     crawl_options(crawl, "docprompts.jsonl")
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample site, offline")
@@ -100,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) +
                               ") or --profile FILE, not both")
         profile = load_site(args.profile or args.site)
+        hooks_for(profile)   # a plugin that cannot be imported: one line now, not a traceback later
+        check_resumable(profile, args)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
         return run_crawl(profile, base_url, args)
@@ -117,6 +127,20 @@ def check_options(args) -> None:
     out = Path(args.out)
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")
+    if getattr(args, "full", False) and not getattr(args, "state", None):
+        raise ConfigError("--full only makes sense with --state DIR")
+
+
+def check_resumable(profile, args) -> None:
+    """A journal left by a killed run is resumed only by the same settings."""
+    part = Path(str(args.out) + ".part")
+    if not part.exists():
+        return
+    budget = Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
+                    ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
+    if journal_fingerprint(part) not in (None, run_fingerprint(profile, budget)):
+        raise ConfigError(f"{part} is left by an interrupted run with other settings or profile: "
+                          f"run it with the same options to resume it, or delete it")
 
 
 def check_reachable(url: str) -> None:
@@ -147,14 +171,42 @@ def run_crawl(profile, base_url: str, args) -> int:
     for name, value in scrapy_overrides(args.set).items():
         settings.set(name, value, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
+    state = getattr(args, "state", None)
+    if state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
+        settings.set("HTTPCACHE_ENABLED", True)
+        settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
+        settings.set("HTTPCACHE_DIR", str(Path(state).resolve() / "httpcache" / profile.name))
+        # max-age=0: always revalidate (a browser's reload), never trust heuristic freshness.
+        settings.set("DEFAULT_REQUEST_HEADERS", {**settings.getdict("DEFAULT_REQUEST_HEADERS"),
+                                                 "Cache-Control": "max-age=0"})
+    settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
     process = CrawlerProcess(settings)
+    if args.log_json:
+        install_json_logging(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler("docs")
+    started = time.time()
     process.crawl(crawler, profile=profile, base_url=base_url, versions=args.versions,
                   target_tokens=args.target_tokens, ratio=args.ratio,
                   max_input_tokens=args.max_input_tokens, encoding=args.encoding,
-                  min_section_tokens=args.min_section_tokens)
+                  min_section_tokens=args.min_section_tokens, state=state,
+                  full=getattr(args, "full", False))
     process.start()
-    return summarise(Path(args.out))
+    return summarise(Path(args.out), started)
+
+
+def install_json_logging(level: str) -> None:
+    """One JSON object per log line on stderr, for log shippers and schedulers."""
+    import logging
+
+    class JsonFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return json.dumps({"time": self.formatTime(record), "level": record.levelname,
+                               "logger": record.name, "message": record.getMessage()})
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.root.addHandler(handler)
+    logging.root.setLevel(level)
 
 
 def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
@@ -167,10 +219,11 @@ def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def summarise(out: Path) -> int:
+def summarise(out: Path, started: float) -> int:
     manifest_file = manifest_path_for(out)
-    if not manifest_file.exists():
-        print("docprompts: error: the crawl stopped before writing its output", file=sys.stderr)
+    if not manifest_file.exists() or manifest_file.stat().st_mtime < started:
+        print(f"docprompts: the crawl stopped before the end; what is done is kept in {out}.part: "
+              f"run the same command again to resume", file=sys.stderr)
         return EXIT_PARTIAL
     manifest = json.loads(manifest_file.read_text())
     versions = manifest["versions"]

@@ -45,6 +45,7 @@ class VersionRules:
     seeds: tuple[str, ...] = ("/{slug}/",)        # a version's first pages ("/{slug}/")
     optional_seeds: tuple[str, ...] = ()          # tried, absent is fine
     slug_rewrites: tuple[tuple[re.Pattern, str], ...] = ()   # slug -> version, first match
+    refetch_newest: int | None = None    # with --state: older releases already seen are pinned
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class SiteProfile:
 _TOP = {"name", "source", "public_base_url", "entry", "description", "plugin", "versions", "scope",
         "templates", "pages"}
 _VERSIONS = {"url_pattern", "links", "current", "json", "aliases", "seeds", "optional_seeds",
-             "slug_rewrites"}
+             "slug_rewrites", "refetch_newest"}
 _SCOPE = {"allow", "deny"}
 _TEMPLATES = {"names", "context"}
 _PAGE = {"name", "path", "content_root", "strip", "content_starts_at", "section_levels", "requires",
@@ -119,6 +120,9 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
     pages = data.get("pages")
     if not isinstance(pages, list) or not pages or not all(isinstance(p, dict) for p in pages):
         raise ProfileError("missing required key 'pages' (one or more [[pages]] tables)")
+    for key in ("links", "current"):
+        for selector in _strings(versions, key, "versions."):
+            _check_selector(selector, "versions." + key)
     name = _string(data, "name", required=True)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise ProfileError(f"'name' must be lower-case letters, digits, '-' or '_' (got {name!r})")
@@ -138,6 +142,7 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
             seeds=tuple(_strings(versions, "seeds", "versions.") or ("/{slug}/",)),
             optional_seeds=tuple(_strings(versions, "optional_seeds", "versions.")),
             slug_rewrites=_rewrites(versions),
+            refetch_newest=_positive_int(versions, "refetch_newest", "versions."),
         ),
         page_kinds=tuple(_page_kind(page, index) for index, page in enumerate(pages)),
         allow=tuple(_regexes(scope, "allow", "scope.")),
@@ -152,8 +157,8 @@ def _page_kind(page: dict, index: int) -> PageKind:
     prefix = f"pages[{index}]."
     _known(page, _PAGE, prefix)
     levels = page.get("section_levels", [1, 2, 3])
-    if not (isinstance(levels, list) and levels and
-            all(isinstance(level, int) and 1 <= level <= 6 for level in levels)):
+    if not (isinstance(levels, list) and levels and all(
+            isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 6 for level in levels)):
         raise ProfileError(f"'{prefix}section_levels' must be a list of heading levels 1-6 (got {levels!r})")
     role = _string(page, "role", prefix) or "content"
     if role not in ("content", "redirects"):
@@ -161,10 +166,9 @@ def _page_kind(page: dict, index: int) -> PageKind:
     roots = _strings(page, "content_root", prefix)
     if not roots and role == "content":
         raise ProfileError(f"missing required key '{prefix}content_root'")
-    selectors = roots + _strings(page, "strip", prefix) + [
-        value for value in (page.get("requires"), page.get("content_starts_at")) if value]
-    for selector in selectors:
-        _check_selector(selector, prefix)
+    for key in ("content_root", "strip", "requires", "content_starts_at"):
+        for selector in _strings(page, key, prefix):
+            _check_selector(selector, prefix + key)
     return PageKind(
         name=_string(page, "name", prefix, required=True),
         path_pattern=_regex(page, "path", prefix, required=True, group="slug"),
@@ -214,6 +218,13 @@ def _strings(table: dict, key: str, prefix: str = "") -> list[str]:
     return value
 
 
+def _positive_int(table: dict, key: str, prefix: str) -> int | None:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ProfileError(f"'{prefix}{key}' must be a whole number >= 1 (got {value!r})")
+    return value
+
+
 def _path(table: dict, key: str, prefix: str = "", required: bool = False) -> str | None:
     value = _string(table, key, prefix, required)
     if value is not None and not value.startswith("/"):
@@ -255,10 +266,10 @@ def _rewrites(versions: dict) -> tuple[tuple[re.Pattern, str], ...]:
                  for pattern, replacement in rules)
 
 
-def _check_selector(selector: str, prefix: str) -> None:
+def _check_selector(selector: str, key: str) -> None:
     from cssselect import GenericTranslator, SelectorError
 
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as error:
-        raise ProfileError(f"'{prefix}' has an invalid CSS selector {selector!r}: {error}") from None
+        raise ProfileError(f"'{key}' has an invalid CSS selector {selector!r}: {error}") from None

@@ -23,8 +23,10 @@ LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
 # Scrapy's retries, plus each attempt listed in the manifest and Retry-After honoured.
+# Pages an interrupted run finished are replayed from its journal, not fetched (crawler/state.py).
 DOWNLOADER_MIDDLEWARES = {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                          "crawler.faults.LoggingRetryMiddleware": 550}
+                          "crawler.faults.LoggingRetryMiddleware": 550,
+                          "crawler.state.ReplayCompletedPages": 50}
 EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 
 # docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)

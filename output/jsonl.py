@@ -29,13 +29,38 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 
 
 class AtomicJsonlWriter:
-    def __init__(self, path: str | os.PathLike) -> None:
+    """Appends to ``<out>.part``; ``finish`` writes the indexed lines, sorted, under ``<out>``.
+
+    With ``resume=True`` an existing ``.part`` (a killed run's) is kept: its whole lines are read
+    back into ``recovered`` as (offset, length, object) and a torn last line is cut off. Lines
+    written with ``write_marker`` (journal entries) are never copied to the final file.
+    """
+
+    def __init__(self, path: str | os.PathLike, resume: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.part_path = self.path.with_name(self.path.name + ".part")
-        self._stream = open(self.part_path, "wb")
         self._index: list[tuple[tuple, int, int]] = []   # (sort key, offset, length)
         self.count = 0
+        self.recovered: list[tuple[int, int, dict]] = []
+        if resume and self.part_path.exists():
+            self._stream = open(self.part_path, "r+b")
+            self._recover()
+        else:
+            self._stream = open(self.part_path, "wb")
+
+    def _recover(self) -> None:
+        end = 0
+        for line in self._stream:
+            if not line.endswith(b"\n"):
+                break  # torn by the kill
+            try:
+                self.recovered.append((end, len(line), json.loads(line)))
+            except ValueError:
+                break
+            end += len(line)
+        self._stream.seek(end)
+        self._stream.truncate()
 
     def write(self, record: dict, sort_key: tuple) -> None:
         line = _encode(record)
@@ -43,10 +68,25 @@ class AtomicJsonlWriter:
         self._stream.write(line)
         self.count += 1
 
+    def add_existing(self, sort_key: tuple, offset: int, length: int) -> None:
+        self._index.append((sort_key, offset, length))
+        self.count += 1
+
+    def write_marker(self, marker: dict) -> None:
+        self._stream.write(_encode(marker))
+
+    def flush(self) -> None:
+        """Hand written lines to the OS: they survive a killed process (fsync is for power loss)."""
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._stream.close()
+
     def finish(self, rewrite_groups: dict | None = None, group_of=None) -> Path:
         """Write the final file in sort-key order. ``rewrite_groups`` maps a group (``group_of``
         a sort key, e.g. the page) to a function that may edit that group's records in place."""
-        self._stream.close()
+        if not self._stream.closed:
+            self._stream.close()
         rewrite_groups = rewrite_groups or {}
         handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:

@@ -38,6 +38,10 @@ class RunManifest:
     retries: list[dict] = field(default_factory=list)          # {"url", "reason"} per attempt
     skipped_links: dict = field(default_factory=lambda: {"offsite": set(), "scheme": set()})
     charset_repairs: list[str] = field(default_factory=list)   # pages decoded against their header
+    delta: dict = field(default_factory=lambda: dict.fromkeys(
+        ("new", "changed", "unchanged", "removed", "pages_changed", "pages_unchanged"), 0))
+    resumed_pages: int = 0                                     # pages a killed run had finished
+    interrupted: str = ""
     records: int = 0
     text_tokens: int = 0
     prompt_tokens: int = 0
@@ -61,6 +65,7 @@ class RunManifest:
                 "per_page": [asdict(page) | {"coverage": round(page.coverage, 4)} for page in
                              sorted(self.pages, key=lambda page: page.url)],
             },
+            "delta": self.delta, "resumed_pages": self.resumed_pages,
             "records": self.records, "text_tokens": self.text_tokens,
             "prompt_tokens": self.prompt_tokens,
         }

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import posixpath
 import re
+from dataclasses import asdict
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +32,7 @@ from ..pages import MissingTemplateContext, PageInfo, parse_html
 from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
 from ..sites import load_site
+from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
 from ..workers import PageWorkers, default_processes
 
 _VERSION_ARGUMENT = re.compile(r"^[\w.+-]*\d[\w.+-]*$")  # "2.0", "v3", "1.x": has a digit
@@ -82,7 +84,8 @@ class DocsSpider(scrapy.Spider):
     default_profile: str | None = None
 
     def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
-                 max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None, **kwargs):
+                 max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None,
+                 state=None, full=False, **kwargs):
         super().__init__(**kwargs)
         try:
             self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
@@ -93,6 +96,7 @@ class DocsSpider(scrapy.Spider):
         self.base_url = parse_base_url(base_url, self.profile.public_base_url)
         self.public_base_url = self.profile.public_base_url or self.base_url
         self.host = urlsplit(self.base_url).hostname
+        self.netloc = urlsplit(self.base_url).netloc   # host and port: another port is another site
         self.allowed_domains = [self.host]
         self.version_filter = parse_version_filter(versions)
         self.budget = Budget(
@@ -122,6 +126,17 @@ class DocsSpider(scrapy.Spider):
                       "min_section_tokens": self.budget.merge_below},
             started_at=self.crawled_at,
         )
+        self.fingerprint = run_fingerprint(self.profile, self.budget)
+        self.output = None                        # the OutputPipeline, once open (journal)
+        self.completed: dict[str, PageDone] = {}  # fetched URL -> page an interrupted run finished
+        self.done_pages: dict[str, PageDone] = {}  # canonical path -> page finished in this run
+        self.failed_paths: set[str] = set()
+        self.state = state                        # --state DIR: incremental runs
+        self.full = str(full).lower() in ("1", "true", "yes")
+        self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
+        self.previous_records = {record_id: digest for page in self.previous.values()
+                                 for record_id, digest in page.records.items()}
+        self.pinned = self.pinned_versions()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -130,6 +145,7 @@ class DocsSpider(scrapy.Spider):
         spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
                                      spider.budget.encoding)
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         if is_loopback(spider.host):
             # A local mirror, the demo or a test server: politeness delays only cost time.
             crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
@@ -198,7 +214,18 @@ class DocsSpider(scrapy.Spider):
                 yield from self.schedule_version(slug)
         yield from self.probe_newer_versions()
 
+    def pinned_versions(self) -> set[str]:
+        """With a previous run and ``refetch_newest = N``: its older releases are not fetched
+        again (old releases never change); their records carry over as unchanged."""
+        keep = self.profile.versions.refetch_newest
+        seen = sorted({page.version for page in self.previous.values()}, key=version_sort_key)
+        if self.full or not keep or not seen:
+            return set()
+        return set(seen[:-keep])
+
     def wanted(self, slug: str, version: str) -> bool:
+        if version in self.pinned:
+            return False
         if self.version_filter == "all":
             return True
         if self.version_filter == "latest":
@@ -247,7 +274,8 @@ class DocsSpider(scrapy.Spider):
 
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
-        if not isinstance(response, HtmlResponse):
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                       "not_html")
             return
@@ -260,9 +288,25 @@ class DocsSpider(scrapy.Spider):
         slug = kinds[0][1]
         if self.resolve_alias(slug) != slug:
             return  # "latest/..." pages are another version's pages under a second name
+        done = self.completed.get(response.url)
+        if done is not None:   # finished by the interrupted run: its records are in the journal
+            for output in self.replay(response, done, slug, done.delta):
+                yield output
+            return
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url)
+        digest = body_hash(response.body)
+        previous = self.previous.get(path)
+        if previous is not None and previous.body_sha256 == digest and not self.full:
+            unchanged = PageDone(**{**previous.to_json(), "url": response.url, "emitted": [],
+                                    "delta": {"unchanged": len(previous.records), "pages_unchanged": 1}})
+            if unchanged.report:
+                unchanged.report["url"] = response.url
+            for output in self.replay(response, unchanged, slug, unchanged.delta):
+                yield output
+            self.output and self.output.page_done(unchanged, info.public_url)
+            return
         html_text, actual_encoding = decode_html(response.body, response.encoding)
         if actual_encoding:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, actual_encoding)
@@ -282,18 +326,30 @@ class DocsSpider(scrapy.Spider):
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
             return
-        for record in result.records:
-            yield record.to_dict()
+        records, statuses = self.delta_of([record.to_dict() for record in result.records])
+        done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
+                        links=link_targets(result.links), version_links=result.version_links,
+                        redirects=result.redirects,
+                        records={record.id: prompt_hash(record.to_dict()) for record in result.records},
+                        emitted=[record["id"] for record in records], delta=statuses)
+        self.done_pages[path] = done
+        add_counts(self.run.delta, statuses)
+        for record in records:
+            yield record
         if result.redirects:
             for request in self.follow_redirect_map(response, result.redirects, slug):
                 yield request
         else:
-            self.run.pages.append(PageReport(
+            report = PageReport(
                 url=response.url, version=version, kind=result.kind, records=len(result.records),
                 sections=result.sections, coverage=result.coverage,
                 content_words=len(result.content_text.split()),
                 text_tokens=sum(record.text_tokens for record in result.records),
-                seconds=round(result.seconds, 3)))
+                seconds=round(result.seconds, 3))
+            self.run.pages.append(report)
+            done.report = asdict(report)
+        if self.output is not None:
+            self.output.page_done(done, info.public_url)
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
         for request in self.follow_links(response, result.links, slug):
@@ -313,15 +369,13 @@ class DocsSpider(scrapy.Spider):
             yield output
 
     def follow_links(self, response, links: list[str], slug: str):
-        hrefs = {href.strip().split("#", 1)[0] for href in links}
-        hrefs.discard("")  # same-page anchors (a long TOC is mostly these)
-        for href in sorted(hrefs):
+        for href in link_targets(links):
             url = urljoin(response.url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
                 self.run.skipped_links["scheme"].add(url)   # mailto:, javascript:, file: ...
                 continue
-            if parts.hostname != self.host:
+            if parts.netloc != self.netloc:
                 self.run.skipped_links["offsite"].add(url)  # never requested
                 continue
             path = self.hooks.canonical_path(parts.path)
@@ -349,6 +403,50 @@ class DocsSpider(scrapy.Spider):
         links = sorted({target.partition("#")[0] for target in redirects.values()})
         yield from self.follow_links(response, links, slug)
 
+    # -- incremental runs and resumes ------------------------------------------------------------
+    def replay(self, response, done: PageDone, slug: str, delta: dict):
+        """A page whose records need no work (journaled or unchanged): re-register what it
+        contributes to the crawl (links, versions, old anchors, its manifest entry)."""
+        self.done_pages[done.path] = done
+        add_counts(self.run.delta, delta)
+        if done.report:
+            self.run.pages.append(PageReport(**done.report))
+        if done.redirects:
+            yield from self.follow_redirect_map(response, done.redirects, slug)
+        yield from self.follow_links(response, done.links, slug)
+        yield from self.add_versions(done.version_links)
+
+    def delta_of(self, records: list[dict]) -> tuple[list[dict], dict[str, int]]:
+        """The records to emit and their counts: with ``--state``, only new and changed ones."""
+        statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
+        emitted = []
+        for record in records:
+            old = self.previous_records.get(record["id"])
+            status = "new" if old is None else "unchanged" if old == prompt_hash(record) else "changed"
+            statuses[status] += 1
+            if status != "unchanged" or self.full or not self.state:
+                emitted.append(record)
+        return emitted, statuses
+
+    def final_state(self) -> tuple[dict[str, PageDone], set[str]]:
+        """The pages to remember for the next run, and the ids of records that are gone.
+
+        A page seen before but not now is gone, unless its version is pinned or it failed this
+        time (a flaky host must not delete half the corpus)."""
+        pages: dict[str, PageDone] = {}
+        removed: set[str] = set()
+        for path, old in self.previous.items():
+            if path in self.done_pages:
+                removed |= old.records.keys() - self.done_pages[path].records.keys()
+            elif old.version in self.pinned or path in self.failed_paths:
+                pages[path] = old
+                if old.version in self.pinned:
+                    add_counts(self.run.delta, {"unchanged": len(old.records), "pages_unchanged": 1})
+            else:
+                removed |= old.records.keys()
+        pages.update(self.done_pages)
+        return pages, removed
+
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
@@ -364,16 +462,25 @@ class DocsSpider(scrapy.Spider):
             self.logger.info("broken link: %s", request.meta.get("linked_as", request.url))
             self.run.broken_links.append(request.meta.get("linked_as", request.url))
             return
-        reason = failure.getErrorMessage() if not failure.check(HttpError) else \
-            f"HTTP {failure.value.response.status}"
-        self.fail(request.url, reason, failure_kind(failure.value))
+        kind = failure_kind(failure.value)
+        reason = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else \
+            failure.getErrorMessage() or f"{kind} ({type(failure.value).__name__})"
+        self.fail(request.url, reason, kind)
+
+    def request_dropped(self, request, spider=None) -> None:
+        """A redirect back to a page of its own chain is a loop: the duplicate filter drops it
+        silently, so it is reported here."""
+        if request.url in request.meta.get("redirect_urls", []):
+            self.fail(request.meta["redirect_urls"][0], f"redirect loop via {request.url}", "redirect_loop")
 
     def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
         self.run.failures.append({"url": url, "reason": reason, "kind": kind})
+        self.failed_paths.add(self.hooks.canonical_path(urlsplit(url).path))
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def version_summary(self) -> dict:
+        before = {page.version for page in self.previous.values()}
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
         known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions}
         ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
@@ -384,5 +491,19 @@ class DocsSpider(scrapy.Spider):
                         if version in {page.version for page in self.run.pages}],
             "latest": self.versions.get(self.latest_slug) if self.latest_slug else None,
             "aliases": dict(sorted(self.aliases.items())),
+            "pinned": sorted(self.pinned, key=version_sort_key),
+            "new_since_last_run": [v for _, v in ordered if before and v not in before],
             "unknown_requested": sorted(requested - known),
         }
+
+
+def link_targets(links: list[str]) -> list[str]:
+    """A page's distinct link targets; same-page anchors (most of a long TOC) left out."""
+    hrefs = {href.strip().split("#", 1)[0] for href in links}
+    hrefs.discard("")
+    return sorted(hrefs)
+
+
+def add_counts(total: dict, counts: dict) -> None:
+    for key, value in counts.items():
+        total[key] = total.get(key, 0) + value
