@@ -23,17 +23,19 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from output.corpus_cli import format_stats  # noqa: E402
 from output.coverage import markdown_to_plain, ngrams  # noqa: E402
+from output.dedup import dedup_records  # noqa: E402
 from tests.acceptance.test_kafka_mirror import gold_pages, records_by_page  # noqa: E402
 from tests.conftest import read_records  # noqa: E402
 
 
-def run_crawl(base_url: str, out: Path) -> tuple[float, float, float]:
+def run_crawl(base_url: str, out: Path, *extra: str) -> tuple[float, float, float]:
     """Seconds, peak RSS of the largest process, and peak RSS summed over the process tree
     (the crawl process plus its page workers), sampled every 50 ms from /proc."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "kafka", "--base-url", base_url,
-                              "--out", str(out), "--log-level", "WARNING"], cwd=PROJECT)
+                              "--out", str(out), "--log-level", "WARNING", *extra], cwd=PROJECT)
     tree_peak = 0
     while child.poll() is None:
         tree_peak = max(tree_peak, tree_rss_kb(child.pid))
@@ -98,6 +100,10 @@ def main() -> None:
             records = read_records(out)
             urls = [page["url"] for page in manifest["coverage"]["per_page"]]
             baseline_seconds, total_bytes, baseline_texts = run_baseline(urls)
+            state = Path(folder) / "state"
+            cold_seconds, _, _ = run_crawl(base_url, Path(folder) / "cold.jsonl", "--state", str(state))
+            warm_seconds, _, _ = run_crawl(base_url, Path(folder) / "warm.jsonl", "--state", str(state))
+            warm = json.loads(Path(folder, "warm.jsonl.manifest.json").read_text())
     finally:
         subprocess.run(["bash", str(serve), "stop", args.port], capture_output=True)
 
@@ -113,6 +119,14 @@ def main() -> None:
     print(f"coverage of the browser-rendered text (word 5-gram recall, gold pages): "
           f"docprompts {gold_recall(ours_by_path):.4f}, baseline {gold_recall(base_by_path):.4f}")
     print(f"manifest per-page coverage: min {manifest['coverage']['min']}, mean {manifest['coverage']['mean']}")
+    print(f"incremental (--state): cold {cold_seconds:.1f} s, unchanged re-run {warm_seconds:.1f} s "
+          f"({warm_seconds / cold_seconds:.0%} of cold); re-run emitted {warm['records']} records, "
+          f"delta {warm['delta']}")
+    for mode in ("exact", "near"):
+        started = time.perf_counter()
+        _, stats = dedup_records(records, mode)
+        for line in format_stats(stats):
+            print(f"dedup {line} ({time.perf_counter() - started:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from pathlib import Path
 from compress.budget import Budget, BudgetError
 from compress.tokenizer import TokenCounter, TokenizerError
 from output.corpus_cli import register as register_corpus_commands
+from output.dedup import dedup_records
+from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
 
 from .hooks import hooks_for
@@ -70,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="page-processing processes (default: one per core, up to 4; 0: inline)")
         command.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                              help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
+        command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
+                             help="cross-version dedup of the output (default none: every version complete)")
         command.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
@@ -172,13 +176,6 @@ def run_crawl(profile, base_url: str, args) -> int:
         settings.set(name, value, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)
-    if state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
-        settings.set("HTTPCACHE_ENABLED", True)
-        settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
-        settings.set("HTTPCACHE_DIR", str(Path(state).resolve() / "httpcache" / profile.name))
-        # max-age=0: always revalidate (a browser's reload), never trust heuristic freshness.
-        settings.set("DEFAULT_REQUEST_HEADERS", {**settings.getdict("DEFAULT_REQUEST_HEADERS"),
-                                                 "Cache-Control": "max-age=0"})
     settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
     process = CrawlerProcess(settings)
     if args.log_json:
@@ -191,7 +188,22 @@ def run_crawl(profile, base_url: str, args) -> int:
                   min_section_tokens=args.min_section_tokens, state=state,
                   full=getattr(args, "full", False))
     process.start()
+    if args.dedup != "none":
+        dedup_output(Path(args.out), args.dedup, started)
     return summarise(Path(args.out), started)
+
+
+def dedup_output(out: Path, mode: str, started: float) -> None:
+    """Rewrite a finished crawl's output with one record per distinct text (``--dedup``)."""
+    manifest_file = manifest_path_for(out)
+    if not manifest_file.exists() or manifest_file.stat().st_mtime < started:
+        return  # interrupted: nothing final to rewrite
+    kept, stats = dedup_records(read_jsonl(out), mode)
+    write_atomically(out, "".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+                                  for record in kept))
+    manifest = json.loads(manifest_file.read_text())
+    manifest["dedup"] = stats
+    write_atomically(manifest_file, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def install_json_logging(level: str) -> None:
@@ -232,6 +244,10 @@ def summarise(out: Path, started: float) -> int:
           f"({len(versions['crawled'])} versions, latest {versions['latest']}) in "
           f"{manifest['duration_seconds']:.1f}s; text tokens {manifest['text_tokens']}, "
           f"coverage min {coverage['min']} mean {coverage['mean']}")
+    if "dedup" in manifest:
+        dedup = manifest["dedup"]
+        print(f"docprompts: dedup {dedup['mode']}: {dedup['records_before']} -> {dedup['records_after']} "
+              f"records, {dedup['text_tokens_saved']} text tokens saved")
     print(f"docprompts: wrote {out} and {manifest_file}")
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)

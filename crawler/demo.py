@@ -12,8 +12,15 @@ DEMO_SITE = Path(str(resources.files("crawler") / "demo_site"))
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """A static host as docs are served: no request log, no directory listings (a folder
+    without index.html is a 404, not a generated page)."""
+
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
         pass
+
+    def list_directory(self, path):
+        self.send_error(404, "Not Found")
+        return None
 
 
 @contextlib.contextmanager

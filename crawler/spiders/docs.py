@@ -15,6 +15,7 @@ import posixpath
 import re
 from dataclasses import asdict
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -131,6 +132,7 @@ class DocsSpider(scrapy.Spider):
         self.completed: dict[str, PageDone] = {}  # fetched URL -> page an interrupted run finished
         self.done_pages: dict[str, PageDone] = {}  # canonical path -> page finished in this run
         self.failed_paths: set[str] = set()
+        self.claimed: set[str] = set()            # canonical paths being or already processed
         self.state = state                        # --state DIR: incremental runs
         self.full = str(full).lower() in ("1", "true", "yes")
         self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
@@ -146,6 +148,15 @@ class DocsSpider(scrapy.Spider):
                                      spider.budget.encoding)
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
+        if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
+            settings = crawler.settings
+            settings.set("HTTPCACHE_ENABLED", True, priority="spider")
+            settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy", priority="spider")
+            settings.set("HTTPCACHE_DIR", str(Path(spider.state).resolve() / "httpcache" / spider.profile.name),
+                         priority="spider")
+            # max-age=0: always revalidate (a browser's reload), never trust heuristic freshness.
+            settings.set("DEFAULT_REQUEST_HEADERS", {**settings.getdict("DEFAULT_REQUEST_HEADERS"),
+                                                     "Cache-Control": "max-age=0"}, priority="spider")
         if is_loopback(spider.host):
             # A local mirror, the demo or a test server: politeness delays only cost time.
             crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
@@ -288,6 +299,9 @@ class DocsSpider(scrapy.Spider):
         slug = kinds[0][1]
         if self.resolve_alias(slug) != slug:
             return  # "latest/..." pages are another version's pages under a second name
+        if path in self.claimed and context is None:
+            return  # the same page under a second URL (a redirect, "dir/" and "dir/index.html")
+        self.claimed.add(path)
         done = self.completed.get(response.url)
         if done is not None:   # finished by the interrupted run: its records are in the journal
             for output in self.replay(response, done, slug, done.delta):
