@@ -30,11 +30,11 @@ from tests.acceptance.test_kafka_mirror import gold_pages, records_by_page  # no
 from tests.conftest import read_records  # noqa: E402
 
 
-def run_crawl(base_url: str, out: Path, *extra: str) -> tuple[float, float, float]:
+def run_crawl(base_url: str, out: Path, *extra: str, site: tuple[str, ...] = ("kafka",)) -> tuple[float, float, float]:
     """Seconds, peak RSS of the largest process, and peak RSS summed over the process tree
     (the crawl process plus its page workers), sampled every 50 ms from /proc."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "kafka", "--base-url", base_url,
+    child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", *site, "--base-url", base_url,
                               "--out", str(out), "--log-level", "WARNING", *extra], cwd=PROJECT)
     tree_peak = 0
     while child.poll() is None:
@@ -100,10 +100,18 @@ def main() -> None:
             records = read_records(out)
             urls = [page["url"] for page in manifest["coverage"]["per_page"]]
             baseline_seconds, total_bytes, baseline_texts = run_baseline(urls)
-            state = Path(folder) / "state"
-            cold_seconds, _, _ = run_crawl(base_url, Path(folder) / "cold.jsonl", "--state", str(state))
-            warm_seconds, _, _ = run_crawl(base_url, Path(folder) / "warm.jsonl", "--state", str(state))
-            warm = json.loads(Path(folder, "warm.jsonl.manifest.json").read_text())
+            # The shipped profile pins all but the 3 newest releases; a copy without the pin
+            # refetches every page (no validators on the mirror: each body is hashed).
+            unpinned = Path(folder) / "kafka-unpinned.toml"
+            unpinned.write_text((PROJECT / "crawler/sites/kafka.toml").read_text().replace(
+                "refetch_newest = 3", "# (not pinned)").replace('plugin = "kafka"', 'plugin = "crawler.sites.kafka"'))
+            incremental = {}
+            for label, site in (("kafka profile (3 newest releases refetched)", ("kafka",)),
+                                ("every release refetched", ("--profile", str(unpinned)))):
+                state = Path(folder) / f"state-{len(incremental)}"
+                cold, _, _ = run_crawl(base_url, Path(folder) / "cold.jsonl", "--state", str(state), site=site)
+                warm, _, _ = run_crawl(base_url, Path(folder) / "warm.jsonl", "--state", str(state), site=site)
+                incremental[label] = (cold, warm, json.loads(Path(folder, "warm.jsonl.manifest.json").read_text()))
     finally:
         subprocess.run(["bash", str(serve), "stop", args.port], capture_output=True)
 
@@ -119,9 +127,10 @@ def main() -> None:
     print(f"coverage of the browser-rendered text (word 5-gram recall, gold pages): "
           f"docprompts {gold_recall(ours_by_path):.4f}, baseline {gold_recall(base_by_path):.4f}")
     print(f"manifest per-page coverage: min {manifest['coverage']['min']}, mean {manifest['coverage']['mean']}")
-    print(f"incremental (--state): cold {cold_seconds:.1f} s, unchanged re-run {warm_seconds:.1f} s "
-          f"({warm_seconds / cold_seconds:.0%} of cold); re-run emitted {warm['records']} records, "
-          f"delta {warm['delta']}")
+    for label, (cold, warm, warm_manifest) in incremental.items():
+        print(f"incremental (--state), {label}: cold {cold:.1f} s, unchanged re-run {warm:.1f} s "
+              f"({warm / cold:.0%} of cold); re-run emitted {warm_manifest['records']} records, "
+              f"delta {warm_manifest['delta']}")
     for mode in ("exact", "near"):
         started = time.perf_counter()
         _, stats = dedup_records(records, mode)

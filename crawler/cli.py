@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from compress.budget import Budget, BudgetError
-from compress.tokenizer import TokenCounter, TokenizerError
+from compress.tokenizer import TokenizerError, check_encoding
 from output.corpus_cli import register as register_corpus_commands
 from output.dedup import dedup_records
 from output.jsonl import read_jsonl, write_atomically
@@ -127,7 +127,7 @@ def check_options(args) -> None:
     parse_version_filter(args.versions)
     Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
            ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
-    TokenCounter(args.encoding)
+    check_encoding(args.encoding)
     out = Path(args.out)
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")

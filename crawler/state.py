@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
@@ -36,7 +36,8 @@ class PageDone:
     delta: dict[str, int] = field(default_factory=dict)     # new / changed / unchanged records
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # Shallow on purpose: dataclasses.asdict deep-copies every list (1 s per re-run of Kafka).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: dict) -> PageDone:

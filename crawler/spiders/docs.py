@@ -27,14 +27,14 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from ..clean import ContentNotFound
-from ..faults import decode_html, failure_kind
+from ..faults import failure_kind
 from ..hooks import hooks_for
-from ..pages import MissingTemplateContext, PageInfo, parse_html
+from ..pages import MissingTemplateContext, PageInfo
 from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
-from ..workers import PageWorkers, default_processes
+from ..workers import PageWorkers, default_processes, release_freed_memory
 
 _VERSION_ARGUMENT = re.compile(r"^[\w.+-]*\d[\w.+-]*$")  # "2.0", "v3", "1.x": has a digit
 
@@ -161,7 +161,7 @@ class DocsSpider(scrapy.Spider):
             # A local mirror, the demo or a test server: politeness delays only cost time.
             crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             crawler.settings.set("DOWNLOAD_DELAY", 0, priority="spider")
-            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="spider")
+            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 4, priority="spider")  # enough to keep the workers busy
         return spider
 
     # -- requests ---------------------------------------------------------------------------------
@@ -191,25 +191,28 @@ class DocsSpider(scrapy.Spider):
             self.latest_slug = self.aliases["latest"]
         yield self.request(self.profile.entry, self.parse_entry)
 
-    def parse_entry(self, response):
+    async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
         if isinstance(response, HtmlResponse):
-            doc = parse_html(response.text)
-            own = self.resolve_alias(self.hooks.current_version(doc, response.url))
-            found.update(self.hooks.version_links(doc, response.url))
+            linked, own = await self.workers.inspect(response.body, response.encoding, response.url,
+                                                     self.profile)
+            own = self.resolve_alias(own)
+            found.update(linked)
             if own:
                 found.setdefault(own, self.hooks.slug_to_version(own))
                 self.latest_slug = self.latest_slug or own
         elif not found:
-            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})")
+            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
+                      "not_html")
             return
         if not found:
-            self.fail(response.url, "no documentation versions found on the entry page")
+            self.fail(response.url, "no documentation versions found on the entry page", "no_content")
             return
         if self.latest_slug is None:   # no page or list says which: the highest release
             self.latest_slug = max(found, key=lambda slug: version_sort_key(found[slug]))
-        yield from self.add_versions(found)
+        for request in self.add_versions(found):
+            yield request
 
     def resolve_alias(self, slug: str | None) -> str | None:
         if slug in self.aliases:
@@ -269,7 +272,8 @@ class DocsSpider(scrapy.Spider):
         slug = response.meta["slug"]
         if not isinstance(response, HtmlResponse):
             return
-        if self.hooks.current_version(parse_html(response.text), response.url) != slug:
+        _, own = await self.workers.inspect(response.body, response.encoding, response.url, self.profile)
+        if own != slug:
             return  # a catch-all page, not that release
         version = self.hooks.slug_to_version(slug)
         self.logger.info("found release %s, newer than the site's list", version)
@@ -316,17 +320,13 @@ class DocsSpider(scrapy.Spider):
             unchanged = PageDone(**{**previous.to_json(), "url": response.url, "emitted": [],
                                     "delta": {"unchanged": len(previous.records), "pages_unchanged": 1}})
             if unchanged.report:
-                unchanged.report["url"] = response.url
+                unchanged.report = {**unchanged.report, "url": response.url}
             for output in self.replay(response, unchanged, slug, unchanged.delta):
                 yield output
             self.output and self.output.page_done(unchanged, info.public_url)
             return
-        html_text, actual_encoding = decode_html(response.body, response.encoding)
-        if actual_encoding:
-            self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, actual_encoding)
-            self.run.charset_repairs.append(response.url)
         try:
-            result = await self.workers.process(html_text, info, self.profile,
+            result = await self.workers.process(response.body, response.encoding, info, self.profile,
                                                 [kind for kind, _ in kinds], self.budget,
                                                 self.crawled_at, context or self.contexts.get(slug))
         except MissingTemplateContext:
@@ -340,9 +340,13 @@ class DocsSpider(scrapy.Spider):
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
             return
+        if result.decoded_as:
+            self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
+            self.run.charset_repairs.append(response.url)
+        links = self.documentation_links(response.url, result.links)
         records, statuses = self.delta_of([record.to_dict() for record in result.records])
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
-                        links=link_targets(result.links), version_links=result.version_links,
+                        links=links, version_links=result.version_links,
                         redirects=result.redirects,
                         records={record.id: prompt_hash(record.to_dict()) for record in result.records},
                         emitted=[record["id"] for record in records], delta=statuses)
@@ -364,9 +368,10 @@ class DocsSpider(scrapy.Spider):
             done.report = asdict(report)
         if self.output is not None:
             self.output.page_done(done, info.public_url)
+        release_freed_memory()   # glibc keeps freed page-sized blocks otherwise
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
-        for request in self.follow_links(response, result.links, slug):
+        for request in self.follow_links(links, slug):
             yield request
         for request in self.add_versions(result.version_links):
             yield request
@@ -382,28 +387,35 @@ class DocsSpider(scrapy.Spider):
         async for output in self.parse_page(page, context):
             yield output
 
-    def follow_links(self, response, links: list[str], slug: str):
-        for href in link_targets(links):
-            url = urljoin(response.url, href)
+    def documentation_links(self, page_url: str, hrefs: list[str]) -> list[str]:
+        """A page's links to documentation pages of this site, as paths; the others are
+        listed in the manifest (other hosts, other schemes) or ignored (out of scope)."""
+        found = []
+        for href in link_targets(hrefs):
+            url = urljoin(page_url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
                 self.run.skipped_links["scheme"].add(url)   # mailto:, javascript:, file: ...
-                continue
-            if parts.netloc != self.netloc:
+            elif parts.netloc != self.netloc:
                 self.run.skipped_links["offsite"].add(url)  # never requested
-                continue
-            path = self.hooks.canonical_path(parts.path)
-            if path in self.followed or not self.profile.in_scope(path):
-                continue  # javadoc, blog, downloads... or already requested
-            kinds = self.profile.kinds_for(path)
-            if not kinds:
-                continue  # not a documentation page
-            link_slug = kinds[0][1]
+            else:
+                path = self.hooks.canonical_path(parts.path)
+                if self.profile.in_scope(path) and self.profile.kinds_for(path):
+                    found.append(parts.path)   # javadoc, blog, downloads... are not
+        return found
+
+    def follow_links(self, paths: list[str], slug: str):
+        """Request the linked pages of this version (or of another one being crawled)."""
+        for linked in paths:
+            path = self.hooks.canonical_path(linked)
+            if path in self.followed:
+                continue  # every page links its siblings: skip Scrapy's duplicate filter work
+            link_slug = self.profile.kinds_for(path)[0][1]
             if link_slug == slug or link_slug in self.scheduled:
                 self.followed.add(path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
-                extensionless = not posixpath.splitext(parts.path)[1] and not parts.path.endswith("/")
-                fallback = [parts.path.rstrip("/") + "/index.html"] if extensionless else []
+                extensionless = not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                fallback = [linked.rstrip("/") + "/index.html"] if extensionless else []
                 yield self.request(path, self.parse_page, alternatives=fallback)
 
     def follow_redirect_map(self, response, redirects: dict[str, str], slug: str):
@@ -414,8 +426,8 @@ class DocsSpider(scrapy.Spider):
             path = self.hooks.canonical_path(target_path)
             page_url = self.public_base_url + path
             self.legacy_anchors.setdefault(page_url, {}).setdefault(fragment, []).append(old_anchor)
-        links = sorted({target.partition("#")[0] for target in redirects.values()})
-        yield from self.follow_links(response, links, slug)
+        targets = sorted({target.partition("#")[0] for target in redirects.values()})
+        yield from self.follow_links(self.documentation_links(response.url, targets), slug)
 
     # -- incremental runs and resumes ------------------------------------------------------------
     def replay(self, response, done: PageDone, slug: str, delta: dict):
@@ -427,7 +439,7 @@ class DocsSpider(scrapy.Spider):
             self.run.pages.append(PageReport(**done.report))
         if done.redirects:
             yield from self.follow_redirect_map(response, done.redirects, slug)
-        yield from self.follow_links(response, done.links, slug)
+        yield from self.follow_links(done.links, slug)
         yield from self.add_versions(done.version_links)
 
     def delta_of(self, records: list[dict]) -> tuple[list[dict], dict[str, int]]:

@@ -165,3 +165,28 @@ def test_editing_one_section_emits_exactly_its_records(editable_site, tmp_path):
 
     full, full_manifest = crawl_with_state(base_url, tmp_path / "3.jsonl", state, "--full")
     assert len(full) == len(first) - len(gone) and full_manifest["delta"]["unchanged"] == len(full)
+
+
+def test_old_releases_are_pinned_and_new_ones_picked_up(tmp_path):
+    """With a previous state and ``refetch_newest = 1``, only the newest release seen before is
+    fetched again; an older one carries over as unchanged, a release new to the site is crawled."""
+    from crawler.profiles import profile_from_dict
+    from crawler.sites import KAFKA
+    from crawler.spiders.docs import DocsSpider
+    from crawler.state import PageDone, StateStore, run_fingerprint
+
+    profile = profile_from_dict({"name": "pinned", "source": "x", "entry": "/", "pages": [
+        {"name": "page", "path": r"^/(?P<slug>\d+)/", "content_root": "main"}],
+        "versions": {"url_pattern": r"^/(?P<slug>\d+)/", "refetch_newest": 1}})
+    spider = DocsSpider(profile=profile, base_url="http://127.0.0.1:9")
+    StateStore(tmp_path, "pinned").save(run_fingerprint(profile, spider.budget), {
+        "/10/": PageDone("u", "/10/", "1.0", "h", records={"a": "x", "b": "y"}),
+        "/20/": PageDone("u", "/20/", "2.0", "h", records={"c": "z"})})
+    spider = DocsSpider(profile=profile, base_url="http://127.0.0.1:9", state=str(tmp_path))
+    assert spider.pinned == {"1.0"}
+    assert not spider.wanted("10", "1.0") and spider.wanted("20", "2.0") and spider.wanted("30", "3.0")
+    pages, removed = spider.final_state()   # nothing fetched this time: 2.0's page is gone
+    assert set(pages) == {"/10/"} and removed == {"c"}
+    assert spider.run.delta["unchanged"] == 2
+    assert KAFKA.versions.refetch_newest == 3
+    assert DocsSpider(profile=profile, base_url="http://127.0.0.1:9", state=str(tmp_path), full=True).pinned == set()
