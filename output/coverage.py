@@ -6,6 +6,8 @@ fidelity checks against a browser's rendering.
 from __future__ import annotations
 
 import re
+
+import numpy as np
 from collections.abc import Iterable
 
 _WORD = re.compile(r"\w+")
@@ -25,26 +27,30 @@ def ngrams(text_or_words: str | list[str], n: int = NGRAM) -> set[tuple[str, ...
 
 def recall(reference: str, candidate_texts: Iterable[str], n: int = NGRAM) -> float:
     """Share of ``reference``'s word n-grams present in any of ``candidate_texts``."""
-    wanted = _hashed_ngrams(reference, n)
-    if not wanted:
+    wanted = _ngram_keys(reference, n)
+    if not len(wanted):
         return 1.0
-    found: set[int] = set()
+    found = np.zeros(len(wanted), dtype=bool)
     for text in candidate_texts:
-        found.update(key for key in _ngram_hashes(text, n) if key in wanted)
-    return len(found) / len(wanted)
+        found |= np.isin(wanted, _ngram_keys(text, n), assume_unique=True)
+    return float(found.sum()) / len(wanted)
 
 
-def _hashed_ngrams(text: str, n: int) -> set[int]:
-    """The n-grams as 64-bit hashes: half the time and memory of sets of tuples on big pages;
-    a collision needs two n-grams to agree on 64 bits, negligible for a coverage figure."""
-    return set(_ngram_hashes(text, n))
+def _ngram_keys(text: str, n: int) -> np.ndarray:
+    """Distinct word n-grams as sorted 64-bit keys (word hashes mixed polynomially).
 
-
-def _ngram_hashes(text: str, n: int):
-    tokens = words(text)
-    if len(tokens) < n:
-        return iter([hash(tuple(tokens))] if tokens else [])
-    return map(hash, zip(*(tokens[i:] for i in range(n))))
+    A page worker computes this for 100k-word pages: arrays take a tenth of the memory of sets
+    of word tuples. Two n-grams agreeing on 64 bits is negligible for a coverage figure.
+    """
+    hashes = np.fromiter(map(hash, words(text)), dtype=np.int64).view(np.uint64)
+    if len(hashes) < n:
+        return np.unique(hashes[:1] ^ np.uint64(len(hashes))) if len(hashes) else hashes
+    width = len(hashes) - n + 1
+    keys = hashes[:width].copy()
+    for offset in range(1, n):
+        keys *= np.uint64(0x100000001B3)
+        keys ^= hashes[offset:offset + width]
+    return np.unique(keys)
 
 
 def missing_ngrams(reference: str, candidate_texts: Iterable[str], n: int = NGRAM) -> set:
