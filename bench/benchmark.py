@@ -30,36 +30,43 @@ from tests.acceptance.test_kafka_mirror import gold_pages, records_by_page  # no
 from tests.conftest import read_records  # noqa: E402
 
 
-def run_crawl(base_url: str, out: Path, *extra: str, site: tuple[str, ...] = ("kafka",)) -> tuple[float, float, float]:
-    """Seconds, peak RSS of the largest process, and peak RSS summed over the process tree
-    (the crawl process plus its page workers), sampled every 50 ms from /proc."""
+def run_crawl(base_url: str, out: Path, *extra: str, site: tuple[str, ...] = ("kafka",)) -> tuple[float, float, float, float]:
+    """Seconds; peak RSS of the largest process; and, sampled every 50 ms from /proc, the peak
+    of the process tree (the crawl process plus its page workers) as the sum of RSS (which
+    counts shared library pages once per process) and as the sum of PSS (shared pages split)."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", *site, "--base-url", base_url,
                               "--out", str(out), "--log-level", "WARNING", *extra], cwd=PROJECT)
-    tree_peak = 0
+    rss_peak = pss_peak = 0
     while child.poll() is None:
-        tree_peak = max(tree_peak, tree_rss_kb(child.pid))
+        rss, pss = tree_memory_kb(child.pid)
+        rss_peak, pss_peak = max(rss_peak, rss), max(pss_peak, pss)
         time.sleep(0.05)
     if child.returncode:
         raise SystemExit(f"crawl failed with exit status {child.returncode}")
     seconds = time.perf_counter() - started
     largest_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, largest_mb, tree_peak / 1024
+    return seconds, largest_mb, rss_peak / 1024, pss_peak / 1024
 
 
-def tree_rss_kb(pid: int) -> int:
-    total = 0
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) summed over ``pid`` and its descendants."""
+    rss = pss = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            rss += _kb(Path(f"/proc/{current}/status").read_text(), "VmRSS:")
+            pss += _kb(Path(f"/proc/{current}/smaps_rollup").read_text(), "Pss:")
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending.extend(int(c) for c in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError, IndexError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return rss, pss
+
+
+def _kb(text: str, field: str) -> int:
+    return int(text.split(field)[1].split()[0]) if field in text else 0
 
 
 def run_baseline(urls: list[str]) -> tuple[float, int, dict[str, str]]:
@@ -95,7 +102,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "kafka.jsonl"
-            crawl_seconds, crawl_rss, tree_rss = run_crawl(base_url, out)
+            crawl_seconds, crawl_rss, tree_rss, tree_pss = run_crawl(base_url, out)
             manifest = json.loads(Path(str(out) + ".manifest.json").read_text())
             records = read_records(out)
             urls = [page["url"] for page in manifest["coverage"]["per_page"]]
@@ -109,8 +116,8 @@ def main() -> None:
             for label, site in (("kafka profile (3 newest releases refetched)", ("kafka",)),
                                 ("every release refetched", ("--profile", str(unpinned)))):
                 state = Path(folder) / f"state-{len(incremental)}"
-                cold, _, _ = run_crawl(base_url, Path(folder) / "cold.jsonl", "--state", str(state), site=site)
-                warm, _, _ = run_crawl(base_url, Path(folder) / "warm.jsonl", "--state", str(state), site=site)
+                cold, *_ = run_crawl(base_url, Path(folder) / "cold.jsonl", "--state", str(state), site=site)
+                warm, *_ = run_crawl(base_url, Path(folder) / "warm.jsonl", "--state", str(state), site=site)
                 incremental[label] = (cold, warm, json.loads(Path(folder, "warm.jsonl.manifest.json").read_text()))
     finally:
         subprocess.run(["bash", str(serve), "stop", args.port], capture_output=True)
@@ -120,7 +127,8 @@ def main() -> None:
     megabytes = total_bytes / 1e6
     print(f"pages: {len(urls)} ({megabytes:.1f} MB of HTML), versions: {len(manifest['versions']['crawled'])}")
     print(f"docprompts crawl : {crawl_seconds:6.1f} s  {megabytes / crawl_seconds:5.2f} MB/s  "
-          f"peak RSS {crawl_rss:.0f} MB (largest process), {tree_rss:.0f} MB (process tree)  records {len(records)}  text tokens {manifest['text_tokens']}")
+          f"peak RSS {crawl_rss:.0f} MB (largest process); process tree: RSS sum {tree_rss:.0f} MB, "
+          f"PSS {tree_pss:.0f} MB\n                   records {len(records)}  text tokens {manifest['text_tokens']}")
     print(f"naive baseline   : {baseline_seconds:6.1f} s  {megabytes / baseline_seconds:5.2f} MB/s  "
           f"(fetch + trafilatura per whole page)")
     print(f"time ratio crawl/baseline: {crawl_seconds / baseline_seconds:.2f}x")

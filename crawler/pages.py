@@ -54,6 +54,7 @@ class PageResult:
     redirects: dict[str, str] = field(default_factory=dict)   # legacy page: {old anchor: new path}
     seconds: float = 0.0                                # processing time (not queueing)
     decoded_as: str | None = None                       # the real charset when the header lied
+    content_words: int = 0
 
 
 def parse_html(html_text: str):
@@ -140,6 +141,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     return PageResult(
         records=records,
         content_text=content_text,
+        content_words=len(content_text.split()),
         coverage=recall(content_text, [records_text]),
         sections=len(sections),
         unrendered=unrendered_placeholders(records_text),

@@ -26,7 +26,9 @@ ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
 # Pages an interrupted run finished are replayed from its journal, not fetched (crawler/state.py).
 DOWNLOADER_MIDDLEWARES = {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                           "crawler.faults.LoggingRetryMiddleware": 550,
-                          "crawler.state.ReplayCompletedPages": 50}
+                          "crawler.state.ReplayCompletedPages": 50,
+                          "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+                          "crawler.middlewares.HeadOnlyMetaRefreshMiddleware": 580}
 EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 
 # docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)

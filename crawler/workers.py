@@ -42,6 +42,7 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
     result = process_page(html_text, info, profile, kinds, budget, counter_for(budget.encoding),
                           crawled_at, context)
     result.decoded_as = actual_encoding
+    result.content_text = ""   # the crawl process needs its word count only (content_words)
     release_freed_memory()
     return result
 

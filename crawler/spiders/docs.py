@@ -361,7 +361,7 @@ class DocsSpider(scrapy.Spider):
             report = PageReport(
                 url=response.url, version=version, kind=result.kind, records=len(result.records),
                 sections=result.sections, coverage=result.coverage,
-                content_words=len(result.content_text.split()),
+                content_words=result.content_words,
                 text_tokens=sum(record.text_tokens for record in result.records),
                 seconds=round(result.seconds, 3))
             self.run.pages.append(report)
