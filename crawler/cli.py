@@ -217,6 +217,7 @@ def install_json_logging(level: str) -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.setLevel(level)
     logging.root.addHandler(handler)
     logging.root.setLevel(level)
 

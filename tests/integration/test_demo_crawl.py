@@ -1,6 +1,7 @@
 """The bundled demo site crawled end to end by the real Scrapy engine over HTTP (``docprompts demo``)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -126,3 +127,12 @@ def test_manifest_reports_coverage_and_totals(demo):
     assert manifest["text_tokens"] == sum(r["text_tokens"] for r in records)
     assert manifest["coverage"]["min"] >= 0.98
     assert manifest["pages_failed"] == 0, manifest["failures"]
+
+
+def test_log_json_writes_one_json_object_per_line(tmp_path):
+    result = run_docprompts("demo", "--out", str(tmp_path / "demo.jsonl"), "--log-json", "--log-level", "INFO")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    entries = [json.loads(line) for line in lines]          # every line is one JSON object
+    assert entries and {entry["level"] for entry in entries} <= {"INFO", "WARNING", "ERROR", "CRITICAL"}
+    assert any("Spider opened" in entry["message"] for entry in entries)
