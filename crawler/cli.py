@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, profile in builtin_profiles().items():
                 print(f"{name:<8} {profile.public_base_url or '(give --base-url)':<28} {profile.description}")
             return EXIT_OK
-        check_options(args)
+        budget = check_options(args)
         if args.command == "demo":
             from .demo import serve_demo_site
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                               ") or --profile FILE, not both")
         profile = load_site(args.profile or args.site)
         hooks_for(profile)   # a plugin that cannot be imported: one line now, not a traceback later
-        check_resumable(profile, args)
+        check_resumable(profile, budget, args.out)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
         return run_crawl(profile, base_url, args)
@@ -122,26 +122,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def check_options(args) -> None:
+def check_options(args) -> Budget:
     scrapy_overrides(args.set)
     parse_version_filter(args.versions)
-    Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
-           ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
+    budget = Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
+                    ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
     check_encoding(args.encoding)
     out = Path(args.out)
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")
     if getattr(args, "full", False) and not getattr(args, "state", None):
         raise ConfigError("--full only makes sense with --state DIR")
+    return budget
 
 
-def check_resumable(profile, args) -> None:
+def check_resumable(profile, budget: Budget, out: str) -> None:
     """A journal left by a killed run is resumed only by the same settings."""
-    part = Path(str(args.out) + ".part")
+    part = Path(str(out) + ".part")
     if not part.exists():
         return
-    budget = Budget(target_tokens=args.target_tokens, max_input_tokens=args.max_input_tokens,
-                    ratio=args.ratio, encoding=args.encoding, min_section_tokens=args.min_section_tokens)
     if journal_fingerprint(part) not in (None, run_fingerprint(profile, budget)):
         raise ConfigError(f"{part} is left by an interrupted run with other settings or profile: "
                           f"run it with the same options to resume it, or delete it")

@@ -1,7 +1,7 @@
 """What real sites throw at a crawl, named and counted: retries with their URL (honouring a
-server's ``Retry-After``), failures by kind, and bodies whose declared charset is wrong.
+server's ``Retry-After``) and failures by kind (mislabelled charsets: ``crawler.charset``).
 
-Everything here feeds the run manifest (``retries``, ``failures[].kind``, ``charset_repairs``)
+Everything here feeds the run manifest (``retries``, ``failures[].kind``)
 so a scheduled job can tell a flaky host from a broken page without reading logs.
 """
 from __future__ import annotations

@@ -50,7 +50,6 @@ class PageResult:
     links: list[str] = field(default_factory=list)      # hrefs of the rendered page
     kind: str = ""                                      # the page kind that read it
     version_links: dict[str, str] = field(default_factory=dict)   # {slug: version} it links to
-    own_version: str | None = None                      # the slug the page says it documents
     redirects: dict[str, str] = field(default_factory=dict)   # legacy page: {old anchor: new path}
     seconds: float = 0.0                                # processing time (not queueing)
     decoded_as: str | None = None                       # the real charset when the header lied
@@ -127,8 +126,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     doc = parse_html(html_text)
     hooks = hooks_for(profile)
     kind = choose_kind(doc, kinds if isinstance(kinds, (list, tuple)) else [kinds])
-    found = {"kind": kind.name, "version_links": hooks.version_links(doc, info.fetched_url),
-             "own_version": hooks.current_version(doc, info.fetched_url)}
+    found = {"kind": kind.name, "version_links": hooks.version_links(doc, info.fetched_url)}
     if kind.role == "redirects":
         return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc),
                           seconds=time.perf_counter() - started, **found)

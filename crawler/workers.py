@@ -74,7 +74,7 @@ class PageWorkers:
         self.processes = processes
         self._slots: asyncio.Semaphore | None = None   # made in the crawl's event loop
         if processes > 0:
-            # "spawn": the crawl process runs threads (Twisted, tiktoken); forking it is unsafe.
+            # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
             self.executor = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("spawn"),
                 initializer=counter_for, initargs=(encoding,))

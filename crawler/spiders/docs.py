@@ -203,8 +203,7 @@ class DocsSpider(scrapy.Spider):
                 found.setdefault(own, self.hooks.slug_to_version(own))
                 self.latest_slug = self.latest_slug or own
         elif not found:
-            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
-                      "not_html")
+            self.fail_not_html(response)
             return
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page", "no_content")
@@ -291,8 +290,7 @@ class DocsSpider(scrapy.Spider):
     async def parse_page(self, response, context: dict | None = None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
-            self.fail(response.url, f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
-                      "not_html")
+            self.fail_not_html(response)
             return
         path = self.hooks.canonical_path(urlsplit(response.url).path)
         kinds = self.profile.kinds_for(path)
@@ -308,7 +306,7 @@ class DocsSpider(scrapy.Spider):
         self.claimed.add(path)
         done = self.completed.get(response.url)
         if done is not None:   # finished by the interrupted run: its records are in the journal
-            for output in self.replay(response, done, slug, done.delta):
+            for output in self.replay(response, done, slug):
                 yield output
             return
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
@@ -321,7 +319,7 @@ class DocsSpider(scrapy.Spider):
                                     "delta": {"unchanged": len(previous.records), "pages_unchanged": 1}})
             if unchanged.report:
                 unchanged.report = {**unchanged.report, "url": response.url}
-            for output in self.replay(response, unchanged, slug, unchanged.delta):
+            for output in self.replay(response, unchanged, slug):
                 yield output
             self.output and self.output.page_done(unchanged, info.public_url)
             return
@@ -344,11 +342,12 @@ class DocsSpider(scrapy.Spider):
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
         links = self.documentation_links(response.url, result.links)
-        records, statuses = self.delta_of([record.to_dict() for record in result.records])
+        all_records = [record.to_dict() for record in result.records]
+        hashes = {record["id"]: prompt_hash(record) for record in all_records}
+        records, statuses = self.delta_of(all_records, hashes)
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
                         links=links, version_links=result.version_links,
-                        redirects=result.redirects,
-                        records={record.id: prompt_hash(record.to_dict()) for record in result.records},
+                        redirects=result.redirects, records=hashes,
                         emitted=[record["id"] for record in records], delta=statuses)
         self.done_pages[path] = done
         add_counts(self.run.delta, statuses)
@@ -430,11 +429,11 @@ class DocsSpider(scrapy.Spider):
         yield from self.follow_links(self.documentation_links(response.url, targets), slug)
 
     # -- incremental runs and resumes ------------------------------------------------------------
-    def replay(self, response, done: PageDone, slug: str, delta: dict):
+    def replay(self, response, done: PageDone, slug: str):
         """A page whose records need no work (journaled or unchanged): re-register what it
         contributes to the crawl (links, versions, old anchors, its manifest entry)."""
         self.done_pages[done.path] = done
-        add_counts(self.run.delta, delta)
+        add_counts(self.run.delta, done.delta)
         if done.report:
             self.run.pages.append(PageReport(**done.report))
         if done.redirects:
@@ -442,13 +441,13 @@ class DocsSpider(scrapy.Spider):
         yield from self.follow_links(done.links, slug)
         yield from self.add_versions(done.version_links)
 
-    def delta_of(self, records: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    def delta_of(self, records: list[dict], hashes: dict[str, str]) -> tuple[list[dict], dict[str, int]]:
         """The records to emit and their counts: with ``--state``, only new and changed ones."""
         statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
         emitted = []
         for record in records:
             old = self.previous_records.get(record["id"])
-            status = "new" if old is None else "unchanged" if old == prompt_hash(record) else "changed"
+            status = "new" if old is None else "unchanged" if old == hashes[record["id"]] else "changed"
             statuses[status] += 1
             if status != "unchanged" or self.full or not self.state:
                 emitted.append(record)
@@ -498,6 +497,10 @@ class DocsSpider(scrapy.Spider):
         silently, so it is reported here."""
         if request.url in request.meta.get("redirect_urls", []):
             self.fail(request.meta["redirect_urls"][0], f"redirect loop via {request.url}", "redirect_loop")
+
+    def fail_not_html(self, response) -> None:
+        content_type = response.headers.get("Content-Type", b"?").decode("latin-1")
+        self.fail(response.url, f"not HTML ({content_type})", "not_html")
 
     def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
