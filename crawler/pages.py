@@ -23,6 +23,7 @@ from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
 from .profiles import PageKind, SiteProfile
 from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
+from .widgets import unfold_widgets
 from .sections import Section, split_sections
 
 
@@ -77,6 +78,7 @@ def extract_sections(doc, kind: PageKind) -> tuple[list[Section], str]:
     """Cleaned sections of a rendered page, and the page's cleaned text."""
     root = select_content_root(doc, kind.content_roots)
     strip_boilerplate(root, kind.strip)
+    unfold_widgets(root)
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
