@@ -252,6 +252,10 @@ def summarise(out: Path, started: float) -> int:
     for line in version_table(manifest.get("discovery", {})):
         print(line)
     print(f"docprompts: wrote {out} and {manifest_file}")
+    problem = silence_problem(manifest)
+    if problem and not manifest["records"]:   # nothing at all: one line says what was tried and why
+        print(f"docprompts: error: {problem}", file=sys.stderr)
+        return EXIT_PARTIAL
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
         for failure in manifest["failures"][:10]:
@@ -260,7 +264,6 @@ def summarise(out: Path, started: float) -> int:
         print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
               f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
         return EXIT_USAGE
-    problem = silence_problem(manifest)
     if problem:
         print(f"docprompts: error: {problem}", file=sys.stderr)
         return EXIT_PARTIAL

@@ -117,10 +117,12 @@ def silence_problem(manifest: dict) -> str | None:
         found = [version for version, book in discovery.get("versions", {}).items() if book["requested"]]
         tried = ", ".join(discovery.get("tried", [])) or "the entry page"
         fetched = manifest.get("pages_fetched", 0)
+        failures = manifest.get("failures") or []
+        first = f": {failures[0]['url']}: {failures[0]['reason']}" if failures else ""
         return (f"no records: tried {tried}; {len(found)} version(s) requested"
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
-                f"{fetched} content page(s) fetched, {manifest.get('pages_failed', 0)} failed "
-                f"(see the manifest's discovery and failures)")
+                f"{fetched} content page(s) fetched, {len(failures)} failed{first} "
+                f"(the manifest lists discovery and failures)")
     empty = discovery.get("empty_versions") or []
     if empty:
         return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "

@@ -34,9 +34,9 @@ def split_sections(blocks: list[Block], section_levels: tuple[int, ...], page_ti
 
     Deeper headings stay inside their section as Markdown sub-headings. A page that opens with
     its h1 title keeps it first in every path, even where the text uses h1 for its own parts.
-    A heading without an id takes the nearest anchor above it. Heading-only sections (a chapter title directly followed
-    by its first sub-section) hand their heading and anchors to the next section, so every
-    anchor and every heading's words still land in some section.
+    A heading without an id takes the nearest anchor above it. Heading-only sections (a chapter
+    title directly followed by its first sub-section) hand their heading and anchors to the next
+    section, so every anchor and every heading's words still land in some section.
     """
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []

@@ -525,6 +525,10 @@ class DocsSpider(scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_versions_json:   # no version list: the entry page may say
+            self.logger.info("no versions list at %s", request.url)
+            yield self.request(self.profile.entry, self.parse_entry)
+            return
         if failure.check(HttpError) and failure.value.response.status == 404:
             if request.meta.get("probe"):
                 # An absent optional page (no Streams docs in old releases, no newer release).
