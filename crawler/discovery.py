@@ -52,10 +52,11 @@ def page_links(doc) -> list[str]:
 
 def canonical_url(doc) -> str | None:
     """The URL the page calls itself: ``<link rel=canonical>``, else Open Graph's ``og:url``."""
-    for value in doc.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
-        value = str(value).strip()
-        if urlsplit(value).scheme in ("http", "https"):
-            return value.split("#", 1)[0]
+    for query in ("//head/link[@rel='canonical']/@href", "//head/meta[@property='og:url']/@content"):
+        for value in doc.xpath(query):
+            value = str(value).strip()
+            if urlsplit(value).scheme in ("http", "https"):
+                return value.split("#", 1)[0]
     return None
 
 

@@ -229,11 +229,10 @@ class DocsSpider(scrapy.Spider):
         in-scope pages are followed once their version is crawled; those never reached are
         listed in the manifest (``discovery.sitemap_unreached``)."""
         kind, locations = discovery.sitemap_entries(response.body)
-        own_hosts = {self.netloc, urlsplit(self.public_base_url).netloc}
         for location in locations:
+            # A site's sitemap names its pages under the site's public name (MkDocs' site_url,
+            # Hugo's baseURL): the path is what locates them on the server being crawled.
             parts = urlsplit(urljoin(response.url, location))
-            if parts.netloc not in own_hosts:
-                continue
             if kind == "sitemapindex":
                 yield self.request(parts.path, self.parse_sitemap, probe=True)
                 continue
@@ -295,6 +294,11 @@ class DocsSpider(scrapy.Spider):
                 yield self.request(seed.format(slug=slug), self.parse_page)
         for seed in self.profile.versions.optional_seeds:
             yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
+        # MkDocs (with mike) and Sphinx sitemaps sit in each version's folder, not at the root.
+        folder = posixpath.dirname(seeds[0].format(slug=slug)) if seeds else ""
+        if folder.strip("/"):
+            self.ledger.tried.append(f"{self.base_url}{folder}/sitemap.xml")
+            yield self.request(f"{folder}/sitemap.xml", self.parse_sitemap, probe=True)
 
     def probe_newer_versions(self):
         """Releases newer than any listed (Kafka links only older ones): the plugin names them."""
