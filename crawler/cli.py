@@ -253,8 +253,8 @@ def summarise(out: Path, started: float) -> int:
         print(line)
     print(f"docprompts: wrote {out} and {manifest_file}")
     problem = silence_problem(manifest)
-    if problem and not manifest["records"]:   # nothing at all: one line says what was tried and why
-        print(f"docprompts: error: {problem}", file=sys.stderr)
+    if problem and not manifest["records"] and not versions["unknown_requested"]:
+        print(f"docprompts: error: {problem}", file=sys.stderr)   # one line: what was tried, and why
         return EXIT_PARTIAL
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
