@@ -42,7 +42,7 @@ class DiscoveryLedger:
     def __init__(self) -> None:
         self.versions: dict[str, VersionBook] = {}
         self.reasons: dict[str, str] = {}                 # canonical path -> why it was not fetched
-        self.sitemap_paths: set[str] = set()              # in-scope pages a sitemap lists
+        self.sitemap_paths: dict[str, str] = {}           # in-scope page a sitemap lists -> version
         self.tried: list[str] = []                        # entry points, for the "found nothing" line
 
     def book(self, version: str) -> VersionBook:
@@ -81,8 +81,10 @@ class DiscoveryLedger:
     def ordered(self) -> list[tuple[str, VersionBook]]:
         return sorted(self.versions.items(), key=lambda item: version_sort_key(item[0]))
 
-    def sitemap_unreached(self, fetched_or_known: set[str]) -> list[str]:
-        return sorted(self.sitemap_paths - fetched_or_known)
+    def sitemap_unreached(self, fetched: set[str]) -> list[str]:
+        """Pages of the requested versions a sitemap lists that the crawl never fetched."""
+        return sorted(path for path, version in self.sitemap_paths.items()
+                      if path not in fetched and version in self.versions and self.versions[version].requested)
 
     def to_dict(self) -> dict:
         fetched = set().union(*(book.fetched for book in self.versions.values())) if self.versions else set()

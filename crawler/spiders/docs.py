@@ -241,8 +241,9 @@ class DocsSpider(scrapy.Spider):
             if not kinds or self.resolve_alias(kinds[0][1]) != kinds[0][1]:
                 continue
             slug = kinds[0][1]
-            self.ledger.sitemap_paths.add(path)
-            self.ledger.found(self.hooks.slug_to_version(slug), "sitemap")
+            version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
+            self.ledger.sitemap_paths[path] = version
+            self.ledger.found(version, "sitemap")
             self.sitemap_pending.setdefault(slug, []).append(parts.path)
         for slug in list(self.sitemap_pending):
             if slug in self.scheduled:

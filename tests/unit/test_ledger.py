@@ -20,7 +20,7 @@ def books() -> DiscoveryLedger:
     ledger.fetched("4.1", "/41/uses/", records=3, text_tokens=300)
     ledger.linked("3.9", "/39/documentation.html")
     ledger.not_fetched("/39/documentation.html", "broken link (HTTP 404)")
-    ledger.sitemap_paths |= {"/41/uses/", "/41/orphan/"}
+    ledger.sitemap_paths.update({"/41/uses/": "4.1", "/41/orphan/": "4.1", "/50/x/": "5.0"})
     return ledger
 
 
