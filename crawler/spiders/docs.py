@@ -10,7 +10,6 @@ stay inside that version's documentation. Page content goes through the worker p
 from __future__ import annotations
 
 import ipaddress
-import json
 import posixpath
 import re
 from dataclasses import asdict
