@@ -145,8 +145,10 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     found = {"version_links": evidence.version_links,
              "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
-    if evidence.is_redirect_stub or all(kind.role == "redirects" for kind in kinds):
+    has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
+    if (evidence.is_redirect_stub and not has_layout) or all(kind.role == "redirects" for kind in kinds):
         # A redirect stub is never content, whatever its URL looks like; what it points to is.
+        # (A short page of a known layout that also runs a redirecting script stays a page.)
         redirects = evidence.redirects or hooks.redirect_map(doc)
         followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
         return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,
