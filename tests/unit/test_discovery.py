@@ -146,3 +146,19 @@ def test_canonical_url_prefers_rel_canonical():
     doc = parse('<html><head><meta property="og:url" content="https://a.example/x/">'
                 '<link rel="canonical" href="https://a.example/x/index.html#top"></head><body></body></html>')
     assert canonical_url(doc) == "https://a.example/x/index.html"
+
+
+def test_the_unminified_shortcode_source_reads_the_same():
+    """kafka-site's layouts/shortcodes/doc-redirect.html (map shortened), rendered for 3.7 as an
+    unminified build would publish it."""
+    source = (PROJECT / "tests" / "unit" / "fixtures" / "kafka_doc_redirect_shortcode.html").read_text()
+    rendered = (source.replace('{{ if ne .Page.Section "documentation" }}{{ .Page.Section }}{{ else }}'
+                               '{{ .Site.Params.latest_version }}{{ end }}', "37")
+                .replace("{{ .Site.Params.latest_version }}", "41"))
+    doc = parse(f"<html><body><main>{rendered}</main></body></html>")
+    anchors, target = redirect_stub(doc, "/37/documentation/streams/developer-guide/index.html")
+    assert anchors == {"gettingStarted": "/37/getting-started", "uses": "/37/getting-started/uses",
+                       "design": "/37/design/design/", "compaction": "/37/design/design/#log-compaction",
+                       "streams": "/37/streams"}
+    assert target == "/37/streams/developer-guide/"
+    assert redirect_stub(doc, "/37/documentation.html")[1] == "/37/getting-started/introduction"
