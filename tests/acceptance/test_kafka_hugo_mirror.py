@@ -6,7 +6,6 @@ Each page's records are judged against the page's own ``div.td-content``. Skippe
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 from collections import defaultdict
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from crawler.clean import strip_boilerplate, text_of
 from crawler.discovery import canonical_url
 from output.coverage import markdown_to_plain, ngrams
 
-from ..conftest import SHARED, read_manifest, read_records, run_docprompts
+from ..conftest import SHARED, free_port, read_manifest, read_records, run_docprompts
 
 MIRROR = SHARED / "kafka-site-hugo"
 pytestmark = [pytest.mark.acceptance,
@@ -31,11 +30,6 @@ BOILERPLATE = ["Get Started", "DOWNLOAD KAFKA", "Redirecting...", "Tag Cloud", "
                "You are viewing documentation for an older version", "Previous:", "Next:",
                "The contents of this website are", "Search this site"]
 
-
-def free_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return str(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
