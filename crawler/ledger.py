@@ -121,10 +121,13 @@ def silence_problem(manifest: dict) -> str | None:
         fetched = manifest.get("pages_fetched", 0)
         failures = manifest.get("failures") or []
         first = f": {failures[0]['url']}: {failures[0]['reason']}" if failures else ""
+        unfetched = [entry for book in discovery.get("versions", {}).values() if book["requested"]
+                     for entry in book["linked_not_fetched"]]
+        example = f" (e.g. {unfetched[0]['path']}: {unfetched[0]['reason']})" if unfetched else ""
         return (f"no records: tried {tried}; {len(found)} version(s) requested"
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
-                f"{fetched} content page(s) fetched, {len(failures)} failed{first} "
-                f"(the manifest lists discovery and failures)")
+                f"{fetched} content page(s) fetched, {len(unfetched)} linked page(s) not fetched{example}, "
+                f"{len(failures)} failed{first} (the manifest lists discovery and failures)")
     empty = discovery.get("empty_versions") or []
     if empty:
         return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "
