@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding (default cl100k_base)")
         command.add_argument("--workers", type=int, default=-1,
                              help="page-processing processes (default: one per core, up to 4; 0: inline)")
+        command.add_argument("--page-timeout", type=float, default=120.0, metavar="SECONDS",
+                             help="processing time limit per page; a page over it fails (default 120)")
         command.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                              help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
         command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
@@ -171,6 +173,7 @@ def run_crawl(profile, base_url: str, args) -> int:
     settings.set("DOCPROMPTS_OUTPUT", str(args.out))
     settings.set("DOCPROMPTS_PROGRESS", interactive)
     settings.set("DOCPROMPTS_WORKERS", args.workers)
+    settings.set("DOCPROMPTS_PAGE_TIMEOUT", args.page_timeout)
     for name, value in scrapy_overrides(args.set).items():
         settings.set(name, value, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))

@@ -163,7 +163,7 @@ class _BlockBuilder:
         self.emit("table", "\n".join(lines))
 
     def list(self, element, ordered: bool) -> None:
-        number = int(element.get("start", "1") or 1) if ordered else 0
+        number = list_start(element.get("start")) if ordered else 0
         first_item = True
         for child in element:
             if not isinstance(child.tag, str):
@@ -215,6 +215,13 @@ class _BlockBuilder:
 
 
 # -- small helpers --------------------------------------------------------------------------
+def list_start(value: str | None) -> int:
+    """An ``<ol start>`` as a browser reads it: a plain integer, else 1 (``start="i"``, a
+    5000-digit number and other junk must not fail the page)."""
+    value = (value or "").strip()
+    return int(value) if re.fullmatch(r"[+-]?\d{1,9}", value) else 1
+
+
 def normalise_inline(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split(_LINE_BREAK))
     return "\n".join(line for line in lines if line)

@@ -19,6 +19,7 @@ from output.jsonl import AtomicJsonlWriter, write_atomically
 from output.manifest import RunManifest, manifest_path_for
 from output.records import version_sort_key
 
+from .accounting import settle_pages
 from .state import PageDone, StateStore
 
 
@@ -123,6 +124,7 @@ class OutputPipeline:
                 spider.logger.warning("crawl stopped (%s): %s keeps what is done; run the same "
                                       "command again to resume", reason, self.writer.part_path)
             return
+        settle_pages(spider, self.pending)
         run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         run.duration_seconds = time.monotonic() - self.started
         run.versions = spider.version_summary()

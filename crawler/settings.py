@@ -35,3 +35,4 @@ EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
 DOCPROMPTS_PROGRESS = False     # a progress bar on stderr
 DOCPROMPTS_WORKERS = -1        # page-processing processes (-1: one per core, up to 4; 0: inline)
+DOCPROMPTS_PAGE_TIMEOUT = 120   # seconds of processing per page before it fails (processing_timeout)
