@@ -23,12 +23,14 @@ from output.corpus_cli import register as register_corpus_commands
 from output.dedup import dedup_records
 from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
+from output.safety import OutputError, UnsafePath, check_crawl_paths, printable
 
 from .hooks import hooks_for
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
 from .spiders.docs import ConfigError, parse_base_url, parse_version_filter
+from .stopping import install_stop_handlers
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -115,12 +117,13 @@ def main(argv: list[str] | None = None) -> int:
                               ") or --profile FILE, not both")
         profile = load_site(args.profile or args.site)
         hooks_for(profile)   # a plugin that cannot be imported: one line now, not a traceback later
+        check_crawl_paths(args.out, args.state, profile.name)
         check_resumable(profile, budget, args.out)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
         return run_crawl(profile, base_url, args)
-    except (ConfigError, BudgetError, TokenizerError, ProfileError) as error:
-        print(f"docprompts: error: {error}", file=sys.stderr)
+    except (ConfigError, BudgetError, TokenizerError, ProfileError, UnsafePath) as error:
+        print(f"docprompts: error: {printable(error)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -133,6 +136,8 @@ def check_options(args) -> Budget:
     out = Path(args.out)
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")
+    if args.command == "demo":
+        check_crawl_paths(out, None, "kafka")
     if getattr(args, "full", False) and not getattr(args, "state", None):
         raise ConfigError("--full only makes sense with --state DIR")
     return budget
@@ -164,6 +169,7 @@ def check_reachable(url: str) -> None:
 
 
 def run_crawl(profile, base_url: str, args) -> int:
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -182,7 +188,9 @@ def run_crawl(profile, base_url: str, args) -> int:
     process = CrawlerProcess(settings)
     if args.log_json:
         install_json_logging(settings.get("LOG_LEVEL"))
+    escape_log_control_characters()
     crawler = process.create_crawler("docs")
+    crawler.signals.connect(lambda: install_stop_handlers(crawler), signal=signals.engine_started, weak=False)
     started = time.time()
     process.crawl(crawler, profile=profile, base_url=base_url, versions=args.versions,
                   target_tokens=args.target_tokens, ratio=args.ratio,
@@ -190,8 +198,23 @@ def run_crawl(profile, base_url: str, args) -> int:
                   min_section_tokens=args.min_section_tokens, state=state,
                   full=getattr(args, "full", False))
     process.start()
-    if args.dedup != "none":
-        dedup_output(Path(args.out), args.dedup, started)
+    if getattr(crawler, "stopped_by", None):
+        print(f"docprompts: stopped ({crawler.stopped_by}): run the same command again to resume",
+              file=sys.stderr)
+        return EXIT_PARTIAL
+    output_error = getattr(crawler.spider, "output_error", None)
+    if output_error:
+        part = Path(f"{args.out}.part")
+        resume = (f"; what is done is kept in {part}: fix that and run the same command again "
+                  f"to resume" if part.exists() and part.stat().st_size else "")
+        print(f"docprompts: error: {printable(output_error)}{resume}", file=sys.stderr)
+        return EXIT_PARTIAL
+    try:
+        if args.dedup != "none":
+            dedup_output(Path(args.out), args.dedup, started)
+    except OutputError as error:
+        print(f"docprompts: error: {printable(error)}", file=sys.stderr)
+        return EXIT_PARTIAL
     return summarise(Path(args.out), started)
 
 
@@ -224,6 +247,22 @@ def install_json_logging(level: str) -> None:
     logging.root.setLevel(level)
 
 
+def escape_log_control_characters() -> None:
+    """Log lines carry URLs, headers and page text from servers: a terminal escape in them must
+    not retitle or clear the user's terminal."""
+    import logging
+
+    class Printable(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            if printable(message) != message:
+                record.msg, record.args = printable(message), None
+            return True
+
+    for handler in logging.root.handlers:
+        handler.addFilter(Printable())
+
+
 def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
     overrides = {}
     for pair in pairs:
@@ -244,7 +283,7 @@ def summarise(out: Path, started: float) -> int:
     versions = manifest["versions"]
     coverage = manifest["coverage"]
     print(f"docprompts: {manifest['records']} records from {manifest['pages_fetched']} pages "
-          f"({len(versions['crawled'])} versions, latest {versions['latest']}) in "
+          f"({len(versions['crawled'])} versions, latest {printable(versions['latest'])}) in "
           f"{manifest['duration_seconds']:.1f}s; text tokens {manifest['text_tokens']}, "
           f"coverage min {coverage['min']} mean {coverage['mean']}")
     if "dedup" in manifest:
@@ -255,10 +294,10 @@ def summarise(out: Path, started: float) -> int:
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
         for failure in manifest["failures"][:10]:
-            print(f"  {failure['url']}: {failure['reason']}", file=sys.stderr)
+            print(f"  {printable(failure['url'])}: {printable(failure['reason'])}", file=sys.stderr)
     if versions["unknown_requested"]:
-        print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
-              f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
+        print(printable(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
+                        f"the site has {', '.join(versions['discovered'])}"), file=sys.stderr)
         return EXIT_USAGE
     return EXIT_PARTIAL if manifest["pages_failed"] else EXIT_OK
 

@@ -125,6 +125,7 @@ class PageWorkers:
         self.stopping = False
         self._slots: asyncio.Semaphore | None = None   # made in the crawl's event loop
         self._retry_slots: asyncio.Semaphore | None = None
+        self._alone: set[ProcessPoolExecutor] = set()   # one-page pools of retried pages
         if processes > 0:
             self.executor = self._new_pool(processes)
 
@@ -199,10 +200,14 @@ class PageWorkers:
         if self._retry_slots is None:
             self._retry_slots = asyncio.Semaphore(self.processes)
         async with self._retry_slots:
+            if self.stopping:
+                raise BrokenProcessPool("stopped")
             executor = self._new_pool(1)
+            self._alone.add(executor)
             try:
                 return await self._await(executor, function, *args)
             finally:
+                self._alone.discard(executor)
                 _kill_pool(executor)
 
     async def _await(self, executor, function, *args):
@@ -223,10 +228,16 @@ class PageWorkers:
         broken, self.executor = self.executor, self._new_pool(self.processes)
         _kill_pool(broken)
 
-    def stop(self) -> None:
-        """Stop now (Ctrl-C, SIGTERM): pages in flight end as ``stopped``, nothing is retried."""
+    def kill_now(self) -> None:
+        """Stop now (Ctrl-C, SIGTERM; safe in a signal handler: no locks, only kill(2)): pages
+        in flight end as ``stopped``, nothing is retried."""
         self.stopping = True
-        self.close()
+        for executor in [self.executor, *self._alone]:
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                try:
+                    os.kill(process.pid, signal.SIGKILL)
+                except (OSError, TypeError):
+                    pass
 
     def close(self) -> None:
         if self.executor is not None:

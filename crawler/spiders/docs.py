@@ -343,7 +343,8 @@ class DocsSpider(scrapy.Spider):
             self.claimed.discard(path)
             return
         except PageFailed as error:   # processing error, dead worker, time limit
-            self.fail(response.url, str(error), error.kind)
+            if error.kind != "stopped":   # Ctrl-C: not done, redone by the resumed run
+                self.fail(response.url, str(error), error.kind)
             return
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
