@@ -249,18 +249,23 @@ def install_json_logging(level: str) -> None:
 
 def escape_log_control_characters() -> None:
     """Log lines carry URLs, headers and page text from servers: a terminal escape in them must
-    not retitle or clear the user's terminal."""
+    not retitle or clear the user's terminal. A record factory covers every handler, including
+    the one Scrapy installs when the crawl starts."""
     import logging
 
-    class Printable(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            message = record.getMessage()
-            if printable(message) != message:
-                record.msg, record.args = printable(message), None
-            return True
+    make_record = logging.getLogRecordFactory()
 
-    for handler in logging.root.handlers:
-        handler.addFilter(Printable())
+    def printable_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: leave it to logging's own error report
+            return record
+        if printable(message) != message:
+            record.msg, record.args = printable(message), None
+        return record
+
+    logging.setLogRecordFactory(printable_record)
 
 
 def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
