@@ -182,6 +182,12 @@ def run_crawl(profile, base_url: str, args) -> int:
     settings.set("DOCPROMPTS_PAGE_TIMEOUT", args.page_timeout)
     for name, value in scrapy_overrides(args.set).items():
         settings.set(name, value, priority="cmdline")
+    # Scrapy's page count would count pages replayed by a resumed run (which then never ends):
+    # the crawl budget counts it instead (crawler/limits.py) and names it in the manifest.
+    settings.set("DOCPROMPTS_MAX_PAGES", min(settings.getint("DOCPROMPTS_MAX_PAGES"),
+                                             settings.getint("CLOSESPIDER_PAGECOUNT") or 10**9),
+                 priority="cmdline")
+    settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)
     settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
@@ -304,7 +310,12 @@ def summarise(out: Path, started: float) -> int:
         print(printable(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
                         f"the site has {', '.join(versions['discovered'])}"), file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_PARTIAL if manifest["pages_failed"] else EXIT_OK
+    for limit in manifest.get("limits_reached", []):
+        print(printable(f"docprompts: limit reached: {limit['limit']} = {limit['value']}"
+                        f"{' for version ' + limit['version'] if 'version' in limit else ''} "
+                        f"({limit['requests_dropped']} requests not made; raise it with -s "
+                        f"DOCPROMPTS_{limit['limit'].upper()}=N)"), file=sys.stderr)
+    return EXIT_PARTIAL if manifest["pages_failed"] or manifest.get("limits_reached") else EXIT_OK
 
 
 if __name__ == "__main__":
