@@ -62,22 +62,44 @@ class _BlockBuilder:
         self.pending_ids: list[str] = []
 
     # -- traversal ---------------------------------------------------------------------------
+    # Iterative, not recursive: a page may nest elements thousands deep (libxml2 keeps up to
+    # 2048 levels with huge_tree), far past Python's recursion limit.
     def walk_children(self, element) -> None:
         if element.text:
             self.inline.append(element.text)
-        for child in element:
-            self.walk(child)
-            if child.tail:
-                self.inline.append(child.tail)
+        self._walk(iter(element))
 
     def walk(self, element) -> None:
+        self._walk(iter((element,)), tail=False)
+
+    def _walk(self, children, tail: bool = True) -> None:
+        levels = [(children, None, None)]      # (children left, how the element was entered, element)
+        while levels:
+            child = next(levels[-1][0], None)
+            if child is None:
+                _, entered, element = levels.pop()
+                if entered == "block":
+                    self.flush()
+                if element is not None and element.tail and (tail or levels[1:]):
+                    self.inline.append(element.tail)
+                continue
+            entered = self.enter(child)
+            if entered:
+                if child.text:
+                    self.inline.append(child.text)
+                levels.append((iter(child), entered, child))
+            elif child.tail and (tail or len(levels) > 1):
+                self.inline.append(child.tail)
+
+    def enter(self, element) -> str | None:
+        """Handle one element; "block" or "inline" when its children are to be walked."""
         tag = element.tag
         if not isinstance(tag, str):          # comments, processing instructions
-            return
+            return None
         tag = tag.lower()
         self.note_id(element)
         if tag in SKIPPED_TAGS:
-            return
+            return None
         if tag in HEADING_TAGS:
             self.flush()
             self.heading(element, HEADING_TAGS[tag])
@@ -96,10 +118,10 @@ class _BlockBuilder:
             self.inline.append(f"`{element.text or ''}`" if (element.text or "").strip() else element.text or "")
         elif tag in BLOCK_TAGS:
             self.flush()
-            self.walk_children(element)
-            self.flush()
+            return "block"
         else:                                  # inline: a, span, b, i, em, strong, code...
-            self.walk_children(element)
+            return "inline"
+        return None
 
     def note_id(self, element) -> None:
         for attribute in ("id", "name") if element.tag == "a" else ("id",):

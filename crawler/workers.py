@@ -15,6 +15,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +26,7 @@ from compress.tokenizer import TokenCounter
 from .charset import decode_html
 from .clean import ContentNotFound
 from .hooks import hooks_for
-from .pages import MissingTemplateContext, PageInfo, PageResult, parse_html, process_page
+from .pages import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
 from .profiles import PageKind, SiteProfile
 
 
@@ -74,6 +75,9 @@ def _init_worker(encoding: str) -> None:
     # with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Nested lists, tables and headings are read by nested builders (a few frames per level);
+    # libxml2 allows 2048 levels. Python >= 3.11 keeps Python frames off the C stack.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     counter_for(encoding)
 
 
@@ -167,6 +171,10 @@ class PageWorkers:
             raise
         except PageFailed:
             raise
+        except PageUnparseable as error:
+            raise PageFailed("unparseable", str(error)) from None
+        except RecursionError:
+            raise PageFailed("unparseable", "elements nested too deep to process") from None
         except ProcessingTimeout:
             raise PageFailed("processing_timeout", f"processing took longer than {self.page_timeout:g} s") from None
         except BrokenProcessPool:
