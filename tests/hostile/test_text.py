@@ -70,3 +70,28 @@ def test_terminal_escapes_from_a_server_are_never_printed_raw(tmp_path):
     assert "\\x1b]0;owned" in result.stderr, result.stderr
     failures = read_manifest(out)["failures"]
     assert [f["kind"] for f in failures] == ["not_html"]
+
+
+def test_terminal_escapes_in_version_names_are_never_printed_raw(tmp_path):
+    """mike's versions.json names versions freely: one carries terminal escapes."""
+    profile = tmp_path / "profile.toml"
+    profile.write_text(open("tests/hostile/profile.toml").read()
+                       .replace("url_pattern = '^/docs/(?P<slug>\\d+\\.\\d+)/'",
+                                "url_pattern = '^/docs/(?P<slug>[^/]+)/'\njson = \"/versions.json\"")
+                       .replace("path = '^/docs/(?P<slug>\\d+\\.\\d+)/", "path = '^/docs/(?P<slug>[^/]+)/"))
+    evil = "9.9\x1b]0;owned\x07\x1b[2J"
+    base = site({})
+
+    def route(path):
+        if path == "/versions.json":
+            body = json.dumps([{"version": "1.0", "aliases": ["latest"]}, {"version": evil, "aliases": []}])
+            return Answer(body.encode(), content_type="application/json")
+        return base(path)
+
+    out = tmp_path / "out.jsonl"
+    with serve_hostile(route) as server:
+        result = crawl(server.base_url, out, "--workers", "1", "--profile", str(profile), "--versions", "1.0,9.9")
+    output = result.stderr + result.stdout
+    assert "\x1b" not in output and "\x07" not in output, output[-2000:]
+    assert "Traceback" not in output
+    assert "9.9\\x1b]0;owned\\x07" in output, output[-2000:]   # shown, escaped
