@@ -20,7 +20,9 @@ def watch_pages(crawler, spider) -> None:
         spider_ = crawler.spider
         path = spider_.hooks.canonical_path(urlsplit(url).path)
         if path not in spider_.failed_paths:
-            spider_.fail(url, f"{type(error).__name__}: {error}"[:500], "processing")
+            kind = getattr(error, "kind", None) or "processing"   # PageFailed carries its own
+            reason = str(error) if kind != "processing" else f"{type(error).__name__}: {error}"
+            spider_.fail(url, reason[:500], kind)
 
     crawler.signals.connect(on_spider_error, signal=signals.spider_error, weak=False)
 
