@@ -142,6 +142,8 @@ class _BlockBuilder:
         self.pending_ids = []
 
     def flush(self) -> None:
+        if not self.inline:   # called at every block boundary: most have nothing pending
+            return
         text = normalise_inline("".join(self.inline))
         self.inline = []
         if text:
@@ -149,7 +151,8 @@ class _BlockBuilder:
 
     def heading(self, element, level: int) -> None:
         self.note_ids_below(element)
-        title = normalise_inline(inline_text(element)).replace("\n", " ")
+        plain = len(element) == 0   # text only (most headings): no builder needed
+        title = normalise_inline(element.text or "" if plain else inline_text(element)).replace("\n", " ")
         title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
         if title:
             self.emit("heading", title, level)
