@@ -98,7 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return run_command(build_parser().parse_args(argv))
+    except KeyboardInterrupt:   # Ctrl-C before the crawl started (after: crawler/stopping.py)
+        print("docprompts: stopped (SIGINT): nothing was written; run the command again", file=sys.stderr)
+        return EXIT_PARTIAL
+
+
+def run_command(args) -> int:
     if hasattr(args, "func"):
         return args.func(args)
     try:
