@@ -56,7 +56,7 @@ def write_atomically(path: str | os.PathLike, data: str | bytes) -> None:
     except OSError as error:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
-        raise OutputError(error, temporary or target) from None
+        raise OutputError(error, target) from None
     except BaseException:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
@@ -187,7 +187,7 @@ class AtomicJsonlWriter:
         except OSError as error:
             if temporary:
                 Path(temporary).unlink(missing_ok=True)
-            raise OutputError(error, temporary or self.path) from None
+            raise OutputError(error, self.path) from None
         except BaseException:
             if temporary:
                 Path(temporary).unlink(missing_ok=True)
