@@ -159,3 +159,26 @@ def test_export_never_deletes_the_users_tmp_and_old_folders(tmp_path, small_outp
         assert (folder / "keep.txt").read_text() == "the user's own file"
     assert (out_dir / "chat.jsonl").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chat", "chat.old", "chat.tmp"]
+
+
+def test_final_write_failing_keeps_the_old_output_and_the_journal(tmp_path):
+    """No space for the final file: the previous output stays as it was, the journal stays,
+    and once there is space the same records are written exactly once."""
+    from output.jsonl import AtomicJsonlWriter, read_jsonl
+    from output.safety import OutputError
+
+    with small_filesystem(tmp_path / "small", "64k") as disk:
+        out = disk / "out.jsonl"
+        out.write_text('{"id": "old"}\n')
+        writer = AtomicJsonlWriter(out)
+        for n in range(60):
+            writer.write({"id": f"r{n}", "text": "t" * 500}, (n,))
+        writer.flush()
+        with pytest.raises(OutputError, match="no space left on device writing out.jsonl"):
+            writer.finish()
+        assert read_jsonl(out) == [{"id": "old"}]
+        assert writer.part_path.stat().st_size > 30_000
+        assert [p.name for p in disk.iterdir() if p.name.startswith(".")] == []   # no temp left
+        resize(disk, "1m")
+        writer.finish()
+        assert [r["id"] for r in read_jsonl(out)] == [f"r{n}" for n in range(60)]
