@@ -106,8 +106,8 @@ def printable(text) -> str:
 
 def check_crawl_paths(out: str | os.PathLike, state: str | os.PathLike | None, site: str) -> None:
     """Before any crawling: every file the run writes is a regular file or absent (symlinks are
-    written through), its folder is writable, and none of them is the ``--state`` folder or a
-    file inside it (the run would destroy its own memory and could not resume)."""
+    written through), its folder is writable, and none of them is the ``--state`` folder, its
+    state file or its HTTP cache (the run would destroy its own memory and could not resume)."""
     out = Path(out)
     files = {"--out": out, "journal": Path(f"{out}.part"), "manifest": Path(f"{out}.manifest.json"),
              "removed-ids file": Path(str(out).removesuffix(".jsonl") + ".removed.jsonl")}
@@ -115,10 +115,11 @@ def check_crawl_paths(out: str | os.PathLike, state: str | os.PathLike | None, s
     check_writable_dir(targets["--out"].resolve().parent)
     if state:
         state_dir = Path(state).resolve()
+        state_file, cache = state_dir / f"{site}.json", state_dir / "httpcache"
         for what, target in targets.items():
             real = target.resolve()
-            if real == state_dir or state_dir in real.parents:
-                raise UnsafePath(f"{what} {files[what]} is inside --state {state}: give an output "
-                                 f"path outside the state folder")
+            if real in (state_dir, state_file) or cache == real or cache in real.parents:
+                raise UnsafePath(f"{what} {files[what]} would overwrite the --state {state} data: "
+                                 f"give an output path outside it")
         if state_dir.exists() and not state_dir.is_dir():
             raise UnsafePath(f"--state {state} exists and is not a directory")
