@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ctypes
 import functools
 import multiprocessing
@@ -219,8 +220,9 @@ class PageWorkers:
                 _kill_pool(executor)
 
     async def _await(self, executor, function, *args):
-        future = asyncio.get_running_loop().run_in_executor(
-            executor, _timed, self.page_timeout, function, *args)
+        with _children_ignore_stop_signals():   # submit() may spawn a worker
+            future = asyncio.get_running_loop().run_in_executor(
+                executor, _timed, self.page_timeout, function, *args)
         try:
             return await asyncio.wait_for(future, self.hard_deadline)
         except asyncio.TimeoutError:
@@ -254,6 +256,27 @@ class PageWorkers:
                 _kill_pool(executor)
             else:
                 executor.shutdown(wait=True, cancel_futures=True)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _children_ignore_stop_signals():
+    """A worker being spawned must ignore Ctrl-C from its first instruction: its own handler is
+    only set once its imports are done, seconds later on a busy machine, and a SIGINT to the
+    process group meanwhile would print its traceback. An ignored disposition is inherited
+    through exec (and Python keeps an ignored SIGINT ignored), so the parent ignores the stop
+    signals for the milliseconds ``submit`` takes to spawn."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 def _kill_pool(executor: ProcessPoolExecutor) -> None:

@@ -10,22 +10,33 @@ from .site import GOOD, crawl, failure_kinds, html, page, records_by_page, serve
 
 pytestmark = pytest.mark.timeout(300)
 def test_killed_and_failing_workers_lose_no_page(tmp_path):
-    """A worker SIGKILLed (always, or once), a plugin that raises: the run goes on, every other
-    page is in the output, the pages that cannot be done are failures with their kind, exit 1."""
-    misbehaving = {"boom": "raise", "oom": "kill", "oom-once": "kill-once"}
+    """A worker SIGKILLed by a page (every time), a plugin that raises: the run goes on, every
+    other page (the killed worker's bystanders included) is in the output, the two pages are
+    failures with their kind, exit 1."""
     out = tmp_path / "out.jsonl"
-    with serve_hostile(site(misbehaving)) as server:
-        result = crawl(server.base_url, out, "--workers", "2", env={"HOSTILE_MARKERS": str(tmp_path)})
+    with serve_hostile(site({"boom": "raise", "oom": "kill"})) as server:
+        result = crawl(server.base_url, out, "--workers", "2")
     assert result.returncode == 1, result.stderr
     manifest = read_manifest(out)
-    kinds = failure_kinds(manifest)
-    assert kinds == {"boom.html": "processing", "oom.html": "worker_died"}, manifest["failures"]
+    assert failure_kinds(manifest) == {"boom.html": "processing", "oom.html": "worker_died"}, manifest["failures"]
     done = records_by_page(out)
-    for name in GOOD + ["oom-once"]:   # the page killed once was retried and done
+    for name in GOOD:
         assert done.get(f"{server.base_url}/docs/1.0/{name}.html"), (name, sorted(done))
     assert manifest["pages_failed"] == 2
     assert manifest["records"] == sum(done.values())
     assert "Traceback" not in result.stderr
+
+
+def test_a_worker_killed_once_is_replaced_and_its_pages_retried(tmp_path):
+    out = tmp_path / "out.jsonl"
+    with serve_hostile(site({"oom-once": "kill-once"})) as server:
+        result = crawl(server.base_url, out, "--workers", "2", env={"HOSTILE_MARKERS": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "killed-1.0").exists()   # the worker really was killed
+    done = records_by_page(out)
+    for name in GOOD + ["oom-once"]:
+        assert done.get(f"{server.base_url}/docs/1.0/{name}.html"), (name, sorted(done))
+    assert read_manifest(out)["pages_failed"] == 0
 
 
 def test_page_over_the_time_limit_fails_and_the_rest_is_done(tmp_path):
