@@ -86,3 +86,20 @@ def test_with_state_a_failed_page_keeps_its_records(tmp_path):
     saved = json.loads((state / "hostile.json").read_text())
     assert saved["pages"]["/docs/1.0/c.html"]["records"], "the failed page's records were forgotten"
     assert failure_kinds(read_manifest(out2)) == {"c.html": "processing"}
+
+
+def test_a_started_page_that_never_finished_is_failed_at_the_end():
+    """The one place the invariant is enforced: started (claimed) but neither done nor failed,
+    or journaled with records missing from the output, becomes a failure before the manifest."""
+    from types import SimpleNamespace
+
+    from crawler.accounting import settle_pages
+    from crawler.state import PageDone
+
+    failures = []
+    spider = SimpleNamespace(base_url="http://h", claimed={"/a", "/b", "/c"}, failed_paths={"/c"},
+                             done_pages={"/a": PageDone("http://h/a", "/a", "1", "x")})
+    spider.fail = lambda url, reason, kind: (failures.append((url, kind)), spider.failed_paths.add(url[8:]))
+    pending = {"http://h/a": spider.done_pages["/a"]}   # its records never all reached the output
+    settle_pages(spider, pending)
+    assert sorted(failures) == [("http://h/a", "output"), ("http://h/b", "lost")]
