@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 from crawler.extract import Block
@@ -87,26 +88,40 @@ def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[
 
 def merge_small_chunks(chunks: list[Chunk], budget: Budget, count: Counter) -> list[Chunk]:
     """A runt left by splitting (or a small section between two long ones) joins the
-    neighbouring chunk when the two fit together; identity stays with the earlier chunk."""
-    index = 0
-    while index < len(chunks):
-        chunk = chunks[index]
-        if chunk.text_tokens < budget.merge_below and len(chunks) > 1:
-            for before, after in ((index - 1, index), (index, index + 1)):
-                if before < 0 or after >= len(chunks):
-                    continue
-                text = chunks[before].text + "\n\n" + chunks[after].text
-                tokens = count(text)
-                if tokens <= budget.max_input_tokens:
-                    chunks[before:after + 1] = [_joined(chunks[before], chunks[after], text, tokens)]
-                    _renumber(chunks)
-                    index = max(0, before - 1)
-                    break
-            else:
-                index += 1
-            continue
-        index += 1
-    return chunks
+    neighbouring chunk when the two fit together; identity stays with the earlier chunk.
+
+    One pass with a stack (linear: a page may have a million tiny sections): ``done`` holds the
+    chunks behind the current one; after a merge the chunk before it is looked at again."""
+    if len(chunks) < 2:
+        return chunks
+    upcoming = deque(chunks)
+    done: list[Chunk] = []
+    while upcoming:
+        chunk = upcoming.popleft()
+        if chunk.text_tokens < budget.merge_below:
+            merged = None
+            if done:
+                merged = _join_if_fits(done[-1], chunk, budget, count)
+                if merged is not None:
+                    done.pop()
+            if merged is None and upcoming:
+                merged = _join_if_fits(chunk, upcoming[0], budget, count)
+                if merged is not None:
+                    upcoming.popleft()
+            if merged is not None:
+                upcoming.appendleft(merged)
+                if done:   # its neighbour before may be a runt that fits now
+                    upcoming.appendleft(done.pop())
+                continue
+        done.append(chunk)
+    _renumber(done)
+    return done
+
+
+def _join_if_fits(first: Chunk, second: Chunk, budget: Budget, count: Counter) -> Chunk | None:
+    text = first.text + "\n\n" + second.text
+    tokens = count.at_most(text, budget.max_input_tokens)
+    return _joined(first, second, text, tokens) if tokens <= budget.max_input_tokens else None
 
 
 def _joined(first: Chunk, second: Chunk, text: str, tokens: int) -> Chunk:
@@ -126,33 +141,38 @@ def _renumber(chunks: list[Chunk]) -> None:
 
 
 def merge_small_sections(sections: list[Section], budget: Budget, count: Counter) -> list[list[Section]]:
-    groups = [[section] for section in sections]
+    """Each small section joins a neighbour: the previous or next one under the same parent
+    first, else any neighbour that fits. One pass with a stack (linear in the sections)."""
     tokens = count.many([section.markdown for section in sections])
-    changed = True
-    while changed:
-        changed = False
-        for index in range(len(groups)):
-            if tokens[index] >= budget.merge_below:
-                continue
-            partner = _merge_partner(groups, tokens, index, budget)
-            if partner is None:
-                continue
-            first, second = sorted((index, partner))
-            groups[first:second + 1] = [groups[first] + groups[second]]
-            tokens[first:second + 1] = [tokens[first] + tokens[second] + 1]
-            changed = True
-            break
-    return groups
+    upcoming = deque(([section], size) for section, size in zip(sections, tokens))
+    done: list[tuple[list[Section], int]] = []
+    while upcoming:
+        group, size = upcoming.popleft()
+        while size < budget.merge_below:
+            partner = _merge_partner(done[-1] if done else None, (group, size),
+                                     upcoming[0] if upcoming else None, budget)
+            if partner == "previous":
+                before, before_size = done.pop()
+                group, size = before + group, before_size + size + 1
+            elif partner == "next":
+                after, after_size = upcoming.popleft()
+                group, size = group + after, size + after_size + 1
+            else:
+                break
+        done.append((group, size))
+    return [group for group, _ in done]
 
 
-def _merge_partner(groups, tokens, index, budget) -> int | None:
+def _merge_partner(previous, current, following, budget) -> str | None:
     """Previous then next neighbour under the same parent; then any neighbour on the page."""
-    candidates = [i for i in (index - 1, index + 1) if 0 <= i < len(groups)]
-    fitting = [i for i in candidates if tokens[index] + tokens[i] + 1 <= budget.max_input_tokens]
-    for i in fitting:
-        if _related(groups[min(i, index)][-1], groups[max(i, index)][0]):
-            return i
-    return fitting[0] if fitting else None
+    group, size = current
+    fitting = [(name, other) for name, other in (("previous", previous), ("next", following))
+               if other is not None and size + other[1] + 1 <= budget.max_input_tokens]
+    for name, (other, _) in fitting:
+        before, after = (other, group) if name == "previous" else (group, other)
+        if _related(before[-1], after[0]):
+            return name
+    return fitting[0][0] if fitting else None
 
 
 def _related(before: Section, after: Section) -> bool:
@@ -165,7 +185,7 @@ def split_group(group: list[Section], budget: Budget, count: Counter) -> list[Ch
     anchors = [anchor for section in group for anchor in section.anchors]
     blocks = [block for section in group for block in section.blocks]
     text = _join_blocks(blocks)
-    tokens = count(text)
+    tokens = count.at_most(text, budget.max_input_tokens)
     if tokens <= budget.max_input_tokens:
         return [Chunk(lead, text, tokens, _dedupe(anchors), sections=group)]
     pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count)
@@ -187,14 +207,14 @@ def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter) -> li
     pieces: list[_Piece] = []
     for run in runs:
         text = _join_blocks(run)
-        tokens = count(text)
+        tokens = count.at_most(text, limit)
         if tokens <= limit:
             pieces.append(_Piece(text, tokens, run[0].joiner if pieces else ""))
             continue
         for position, block in enumerate(run):
             block_text = _block_markdown(block)
             joiner = block.joiner if (pieces or position) else ""
-            block_tokens = count(block_text)
+            block_tokens = count.at_most(block_text, limit)
             if block_tokens <= limit:
                 pieces.append(_Piece(block_text, block_tokens, joiner))
             else:
@@ -225,7 +245,7 @@ def _group_lines(lines: list[str], limit: int, count: Counter, header: str = "",
     room = limit - overhead
     line_pieces: list[_Piece] = []
     for line in lines:
-        tokens = count(line) + 1
+        tokens = count.at_most(line, room) + 1
         if tokens <= room:
             line_pieces.append(_Piece(line, tokens, "\n"))
         else:  # one enormous line: cut it at words, then tokens
@@ -242,7 +262,7 @@ def _split_prose(text: str, limit: int, count: Counter) -> list[_Piece]:
     sentences = _SENTENCE_END.split(text)
     pieces: list[_Piece] = []
     for sentence in sentences:
-        tokens = count(sentence)
+        tokens = count.at_most(sentence, limit)
         if tokens <= limit:
             pieces.append(_Piece(sentence, tokens, " "))
         else:
@@ -256,29 +276,16 @@ def _split_prose(text: str, limit: int, count: Counter) -> list[_Piece]:
 
 
 def _split_words(text: str, limit: int, count: Counter) -> list[_Piece]:
-    words = [_Piece(word, count(word) + 1, " ") for word in text.split(" ") if word]
     pieces = []
-    for word in words:
-        if word.tokens > limit:  # no spaces to cut at: cut between tokens
-            rest = word.text
-            while rest:
-                encoding_cut = _cut_tokens(rest, limit - 1, count)
-                pieces.append(_Piece(encoding_cut, count(encoding_cut), " "))
-                rest = rest[len(encoding_cut):]
+    for word in text.split(" "):
+        if not word:
+            continue
+        tokens = count.at_most(word, limit) + 1
+        if tokens > limit:  # no spaces to cut at: cut between tokens
+            pieces.extend(_Piece(part, count(part), " ") for part in count.cut(word, limit - 1))
         else:
-            pieces.append(word)
+            pieces.append(_Piece(word, tokens, " "))
     return [_Piece(body, tokens, " ") for body, tokens in _pack(pieces, limit, count)]
-
-
-def _cut_tokens(text: str, max_tokens: int, count: Counter) -> str:
-    low, high = 1, len(text)
-    while low < high:  # longest prefix within max_tokens
-        middle = (low + high + 1) // 2
-        if count(text[:middle]) <= max_tokens:
-            low = middle
-        else:
-            high = middle - 1
-    return text[:low]
 
 
 def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) -> list[tuple[str, int]]:
@@ -303,9 +310,9 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) 
     if len(groups) > 1 and sum(p.tokens for p in groups[-1]) + sum(p.tokens for p in groups[-2]) <= limit:
         groups[-2:] = [groups[-2] + groups[-1]]  # no runt at the end
     results: list[tuple[str, int]] = []
-    queue = list(groups)
+    queue = deque(groups)
     while queue:
-        group = queue.pop(0)
+        group = queue.popleft()
         text = _join_pieces(group)
         tokens = count(text) if exact else sum(piece.tokens for piece in group)
         if exact and tokens > limit and len(group) > 1:
@@ -314,7 +321,7 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) 
                 queue[0].insert(0, spill)
             else:
                 queue.append([spill])
-            queue.insert(0, group)
+            queue.appendleft(group)
             continue
         results.append((text, tokens))
     return results

@@ -131,6 +131,51 @@ class TokenCounter:
         every core, and a batch would hold every text's token list at once (~15 MB a page)."""
         return [self(text) for text in texts]
 
+    @functools.cached_property
+    def max_token_bytes(self) -> int:
+        """The longest token's byte length: a text of B bytes has at least B / this tokens."""
+        longest = 1
+        for token in range(self.encoding.n_vocab):
+            try:
+                longest = max(longest, len(self.encoding.decode_single_token_bytes(token)))
+            except KeyError:
+                continue
+        return longest
+
+    def at_most(self, text: str, limit: int) -> int:
+        """The exact count when the text may fit in ``limit`` tokens; otherwise some number above
+        ``limit``, without encoding a huge text (BPE on one 5 MB unbroken run takes minutes)."""
+        if len(text) > 4 * limit + 64:
+            lower_bound = -(-len(text.encode("utf-8", "surrogatepass")) // self.max_token_bytes)
+            if lower_bound > limit:
+                return lower_bound
+        return self(text)
+
+    def cut(self, text: str, max_tokens: int) -> list[str]:
+        """``text`` in consecutive pieces of at most ``max_tokens`` tokens each (exact), in time
+        linear in its length: each piece is found by encoding a window a few times its size."""
+        pieces: list[str] = []
+        start, window = 0, max(64, 8 * max_tokens)
+        while start < len(text):
+            chunk = text[start:start + window]
+            tokens = self.encoding.encode_ordinary(chunk)
+            if len(tokens) <= max_tokens:
+                if start + window >= len(text):
+                    pieces.append(chunk)
+                    break
+                window *= 2   # tokens longer than guessed: look further
+                continue
+            _, offsets = self.encoding.decode_with_offsets(tokens[:max_tokens + 1])
+            position = max_tokens
+            cut_at = offsets[position]
+            while cut_at > 0 and self(chunk[:cut_at]) > max_tokens and position > 0:
+                position -= 1   # re-encoding the cut text merged differently: one token less
+                cut_at = offsets[position]
+            cut_at = max(cut_at, 1)
+            pieces.append(chunk[:cut_at])
+            start += cut_at
+        return pieces
+
     def truncate(self, text: str, max_tokens: int) -> tuple[str, str]:
         """Split ``text`` after ``max_tokens`` tokens (last resort for an unbreakable run)."""
         tokens = self.encoding.encode_ordinary(text)

@@ -23,6 +23,7 @@ from output.corpus_cli import register as register_corpus_commands
 from output.dedup import dedup_records
 from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
+from output.safety import OutputError, UnsafePath, check_crawl_paths, printable
 
 from .hooks import hooks_for
 from .ledger import silence_problem, version_table
@@ -30,6 +31,7 @@ from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
 from .spiders.docs import ConfigError, parse_base_url, parse_version_filter
+from .stopping import install_stop_handlers
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding (default cl100k_base)")
         command.add_argument("--workers", type=int, default=-1,
                              help="page-processing processes (default: one per core, up to 4; 0: inline)")
+        command.add_argument("--page-timeout", type=float, default=120.0, metavar="SECONDS",
+                             help="processing time limit per page; a page over it fails (default 120)")
         command.add_argument("--set", "-s", action="append", default=[], metavar="NAME=VALUE",
                              help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
         command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
@@ -95,7 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return run_command(build_parser().parse_args(argv))
+    except KeyboardInterrupt:   # Ctrl-C before the crawl started (after: crawler/stopping.py)
+        print("docprompts: stopped (SIGINT): nothing was written; run the command again", file=sys.stderr)
+        return EXIT_PARTIAL
+
+
+def run_command(args) -> int:
     if hasattr(args, "func"):
         return args.func(args)
     try:
@@ -114,12 +125,13 @@ def main(argv: list[str] | None = None) -> int:
                               ") or --profile FILE, not both")
         profile = load_site(args.profile or args.site)
         hooks_for(profile)   # a plugin that cannot be imported: one line now, not a traceback later
+        check_crawl_paths(args.out, args.state, profile.name)
         check_resumable(profile, budget, args.out)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
         return run_crawl(profile, base_url, args)
-    except (ConfigError, BudgetError, TokenizerError, ProfileError) as error:
-        print(f"docprompts: error: {error}", file=sys.stderr)
+    except (ConfigError, BudgetError, TokenizerError, ProfileError, UnsafePath) as error:
+        print(f"docprompts: error: {printable(error)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -132,6 +144,8 @@ def check_options(args) -> Budget:
     out = Path(args.out)
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; give a file path like {out}/docs.jsonl")
+    if args.command == "demo":
+        check_crawl_paths(out, None, "kafka")
     if getattr(args, "full", False) and not getattr(args, "state", None):
         raise ConfigError("--full only makes sense with --state DIR")
     return budget
@@ -163,6 +177,7 @@ def check_reachable(url: str) -> None:
 
 
 def run_crawl(profile, base_url: str, args) -> int:
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -172,15 +187,24 @@ def run_crawl(profile, base_url: str, args) -> int:
     settings.set("DOCPROMPTS_OUTPUT", str(args.out))
     settings.set("DOCPROMPTS_PROGRESS", interactive)
     settings.set("DOCPROMPTS_WORKERS", args.workers)
+    settings.set("DOCPROMPTS_PAGE_TIMEOUT", args.page_timeout)
     for name, value in scrapy_overrides(args.set).items():
         settings.set(name, value, priority="cmdline")
+    # Scrapy's page count would count pages replayed by a resumed run (which then never ends):
+    # the crawl budget counts it instead (crawler/limits.py) and names it in the manifest.
+    settings.set("DOCPROMPTS_MAX_PAGES", min(settings.getint("DOCPROMPTS_MAX_PAGES"),
+                                             settings.getint("CLOSESPIDER_PAGECOUNT") or 10**9),
+                 priority="cmdline")
+    settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)
     settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
     process = CrawlerProcess(settings)
     if args.log_json:
         install_json_logging(settings.get("LOG_LEVEL"))
+    escape_log_control_characters()
     crawler = process.create_crawler("docs")
+    crawler.signals.connect(lambda: install_stop_handlers(crawler), signal=signals.engine_started, weak=False)
     started = time.time()
     process.crawl(crawler, profile=profile, base_url=base_url, versions=args.versions,
                   target_tokens=args.target_tokens, ratio=args.ratio,
@@ -188,8 +212,23 @@ def run_crawl(profile, base_url: str, args) -> int:
                   min_section_tokens=args.min_section_tokens, state=state,
                   full=getattr(args, "full", False))
     process.start()
-    if args.dedup != "none":
-        dedup_output(Path(args.out), args.dedup, started)
+    if getattr(crawler, "stopped_by", None):
+        print(f"docprompts: stopped ({crawler.stopped_by}): run the same command again to resume",
+              file=sys.stderr)
+        return EXIT_PARTIAL
+    output_error = getattr(crawler.spider, "output_error", None)
+    if output_error:
+        part = Path(f"{args.out}.part")
+        resume = (f"; what is done is kept in {part}: fix that and run the same command again "
+                  f"to resume" if part.exists() and part.stat().st_size else "")
+        print(f"docprompts: error: {printable(output_error)}{resume}", file=sys.stderr)
+        return EXIT_PARTIAL
+    try:
+        if args.dedup != "none":
+            dedup_output(Path(args.out), args.dedup, started)
+    except OutputError as error:
+        print(f"docprompts: error: {printable(error)}", file=sys.stderr)
+        return EXIT_PARTIAL
     return summarise(Path(args.out), started)
 
 
@@ -222,6 +261,27 @@ def install_json_logging(level: str) -> None:
     logging.root.setLevel(level)
 
 
+def escape_log_control_characters() -> None:
+    """Log lines carry URLs, headers and page text from servers: a terminal escape in them must
+    not retitle or clear the user's terminal. A record factory covers every handler, including
+    the one Scrapy installs when the crawl starts."""
+    import logging
+
+    make_record = logging.getLogRecordFactory()
+
+    def printable_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: leave it to logging's own error report
+            return record
+        if printable(message) != message:
+            record.msg, record.args = printable(message), None
+        return record
+
+    logging.setLogRecordFactory(printable_record)
+
+
 def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
     overrides = {}
     for pair in pairs:
@@ -242,7 +302,7 @@ def summarise(out: Path, started: float) -> int:
     versions = manifest["versions"]
     coverage = manifest["coverage"]
     print(f"docprompts: {manifest['records']} records from {manifest['pages_fetched']} pages "
-          f"({len(versions['crawled'])} versions, latest {versions['latest']}) in "
+          f"({len(versions['crawled'])} versions, latest {printable(versions['latest'])}) in "
           f"{manifest['duration_seconds']:.1f}s; text tokens {manifest['text_tokens']}, "
           f"coverage min {coverage['min']} mean {coverage['mean']}")
     if "dedup" in manifest:
@@ -254,20 +314,25 @@ def summarise(out: Path, started: float) -> int:
     print(f"docprompts: wrote {out} and {manifest_file}")
     problem = silence_problem(manifest)
     if problem and not manifest["records"] and not versions["unknown_requested"]:
-        print(f"docprompts: error: {problem}", file=sys.stderr)   # one line: what was tried, and why
+        print(printable(f"docprompts: error: {problem}"), file=sys.stderr)   # one line: what was tried, and why
         return EXIT_PARTIAL
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
         for failure in manifest["failures"][:10]:
-            print(f"  {failure['url']}: {failure['reason']}", file=sys.stderr)
+            print(f"  {printable(failure['url'])}: {printable(failure['reason'])}", file=sys.stderr)
     if versions["unknown_requested"]:
-        print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
-              f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
+        print(printable(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
+                        f"the site has {', '.join(versions['discovered'])}"), file=sys.stderr)
         return EXIT_USAGE
+    for limit in manifest.get("limits_reached", []):
+        print(printable(f"docprompts: limit reached: {limit['limit']} = {limit['value']}"
+                        f"{' for version ' + limit['version'] if 'version' in limit else ''} "
+                        f"({limit['requests_dropped']} requests not made; raise it with -s "
+                        f"DOCPROMPTS_{limit['limit'].upper()}=N)"), file=sys.stderr)
     if problem:
-        print(f"docprompts: error: {problem}", file=sys.stderr)
+        print(printable(f"docprompts: error: {problem}"), file=sys.stderr)
         return EXIT_PARTIAL
-    return EXIT_PARTIAL if manifest["pages_failed"] else EXIT_OK
+    return EXIT_PARTIAL if manifest["pages_failed"] or manifest.get("limits_reached") else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -62,22 +62,44 @@ class _BlockBuilder:
         self.pending_ids: list[str] = []
 
     # -- traversal ---------------------------------------------------------------------------
+    # Iterative, not recursive: a page may nest elements thousands deep (libxml2 keeps up to
+    # 2048 levels with huge_tree), far past Python's recursion limit.
     def walk_children(self, element) -> None:
         if element.text:
             self.inline.append(element.text)
-        for child in element:
-            self.walk(child)
-            if child.tail:
-                self.inline.append(child.tail)
+        self._walk(iter(element))
 
     def walk(self, element) -> None:
+        self._walk(iter((element,)), tail=False)
+
+    def _walk(self, children, tail: bool = True) -> None:
+        levels = [(children, None, None)]      # (children left, how the element was entered, element)
+        while levels:
+            child = next(levels[-1][0], None)
+            if child is None:
+                _, entered, element = levels.pop()
+                if entered == "block":
+                    self.flush()
+                if element is not None and element.tail and (tail or levels[1:]):
+                    self.inline.append(element.tail)
+                continue
+            entered = self.enter(child)
+            if entered:
+                if child.text:
+                    self.inline.append(child.text)
+                levels.append((iter(child), entered, child))
+            elif child.tail and (tail or len(levels) > 1):
+                self.inline.append(child.tail)
+
+    def enter(self, element) -> str | None:
+        """Handle one element; "block" or "inline" when its children are to be walked."""
         tag = element.tag
         if not isinstance(tag, str):          # comments, processing instructions
-            return
+            return None
         tag = tag.lower()
         self.note_id(element)
         if tag in SKIPPED_TAGS:
-            return
+            return None
         if tag in HEADING_TAGS:
             self.flush()
             self.heading(element, HEADING_TAGS[tag])
@@ -96,10 +118,10 @@ class _BlockBuilder:
             self.inline.append(f"`{element.text or ''}`" if (element.text or "").strip() else element.text or "")
         elif tag in BLOCK_TAGS:
             self.flush()
-            self.walk_children(element)
-            self.flush()
+            return "block"
         else:                                  # inline: a, span, b, i, em, strong, code...
-            self.walk_children(element)
+            return "inline"
+        return None
 
     def note_id(self, element) -> None:
         for attribute in ("id", "name") if element.tag == "a" else ("id",):
@@ -120,6 +142,8 @@ class _BlockBuilder:
         self.pending_ids = []
 
     def flush(self) -> None:
+        if not self.inline:   # called at every block boundary: most have nothing pending
+            return
         text = normalise_inline("".join(self.inline))
         self.inline = []
         if text:
@@ -127,7 +151,8 @@ class _BlockBuilder:
 
     def heading(self, element, level: int) -> None:
         self.note_ids_below(element)
-        title = normalise_inline(inline_text(element)).replace("\n", " ")
+        plain = len(element) == 0   # text only (most headings): no builder needed
+        title = normalise_inline(element.text or "" if plain else inline_text(element)).replace("\n", " ")
         title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
         if title:
             self.emit("heading", title, level)
@@ -163,7 +188,7 @@ class _BlockBuilder:
         self.emit("table", "\n".join(lines))
 
     def list(self, element, ordered: bool) -> None:
-        number = int(element.get("start", "1") or 1) if ordered else 0
+        number = list_start(element.get("start")) if ordered else 0
         first_item = True
         for child in element:
             if not isinstance(child.tag, str):
@@ -215,6 +240,13 @@ class _BlockBuilder:
 
 
 # -- small helpers --------------------------------------------------------------------------
+def list_start(value: str | None) -> int:
+    """An ``<ol start>`` as a browser reads it: a plain integer, else 1 (``start="i"``, a
+    5000-digit number and other junk must not fail the page)."""
+    value = (value or "").strip()
+    return int(value) if re.fullmatch(r"[+-]?\d{1,9}", value) else 1
+
+
 def normalise_inline(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split(_LINE_BREAK))
     return "\n".join(line for line in lines if line)

@@ -31,6 +31,11 @@ class MissingTemplateContext(ValueError):
     """The page has client-side templates but no variables to fill them with."""
 
 
+class PageUnparseable(ValueError):
+    """The parser could not build the whole page (nesting deeper than libxml2's limit): the page
+    fails rather than losing what lies below the limit without a word."""
+
+
 @dataclass
 class PageInfo:
     site: str
@@ -62,7 +67,15 @@ class PageResult:
 
 
 def parse_html(html_text: str):
-    return lxml_html.document_fromstring(html_text)
+    # huge_tree: libxml2 stops at 256 levels of nesting otherwise (300 unclosed <span>s are
+    # enough) and silently drops the rest of the page; with it the limit is 2048.
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    doc = lxml_html.document_fromstring(html_text, parser=parser)
+    for error in parser.error_log:
+        if "Excessive depth" in error.message:
+            raise PageUnparseable(f"elements nested deeper than the parser's limit "
+                                  f"(line {error.line}): the page cannot be read whole")
+    return doc
 
 
 def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None) -> None:

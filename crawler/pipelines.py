@@ -15,10 +15,12 @@ from pathlib import Path
 
 from scrapy import signals
 
-from output.jsonl import AtomicJsonlWriter, write_atomically
+from output.jsonl import AtomicJsonlWriter, CorruptOutput, write_atomically
 from output.manifest import RunManifest, manifest_path_for
+from output.safety import OutputError
 from output.records import version_sort_key
 
+from .accounting import settle_pages
 from .state import PageDone, StateStore
 
 
@@ -48,12 +50,16 @@ class OutputPipeline:
         self.started = time.monotonic()
         if not self.output:
             return
-        self.writer = AtomicJsonlWriter(self.output, resume=True)
         header = {"__run__": {"fingerprint": spider.fingerprint, "crawled_at": spider.crawled_at}}
-        if self.writer.recovered:
-            self.resume_from_journal(self.writer.recovered, header["__run__"]["fingerprint"])
-        else:
-            self.writer.write_marker(header)
+        try:
+            self.writer = AtomicJsonlWriter(self.output, resume=True)
+            if self.writer.recovered:
+                self.resume_from_journal(self.writer.recovered, header["__run__"]["fingerprint"])
+            else:
+                self.writer.write_marker(header)
+                self.writer.flush()
+        except OutputError as error:
+            self.stop_on(error)
 
     def resume_from_journal(self, lines: list[tuple[int, int, dict]], fingerprint: str) -> None:
         """Keep the records of pages the killed run finished; forget half-written pages."""
@@ -92,11 +98,26 @@ class OutputPipeline:
 
     def process_item(self, item):
         if self.writer:
-            self.writer.write(item, self.sort_key(item))
+            try:
+                self.writer.write(item, self.sort_key(item))
+            except OutputError as error:
+                self.stop_on(error)
+                return item
             self.written.add(item["id"])
             self.flush_pending(item["url"].split("#", 1)[0])
         self.count(item)
         return item
+
+    def stop_on(self, error: Exception) -> None:
+        """A failed write ends the run (exit 1): nothing more is written, the journal keeps
+        every whole page done so far, and the same command resumes once the cause is fixed."""
+        spider = self.crawler.spider
+        if not getattr(spider, "output_error", None):
+            spider.output_error = str(error)
+            spider.logger.error("output failed: %s", error)
+            if self.crawler.engine is not None and not getattr(spider, "closing_on_error", False):
+                spider.closing_on_error = True
+                _close(self.crawler, "output_error")
 
     def page_done(self, done: PageDone, page_url: str) -> None:
         """Called by the spider after a page's records: journal it once they are all written."""
@@ -107,22 +128,39 @@ class OutputPipeline:
         done = self.pending.get(page_url)
         if done and self.writer and all(record_id in self.written for record_id in done.emitted):
             del self.pending[page_url]
-            self.writer.write_marker({"__page__": done.to_json()})
-            self.writer.flush()
+            try:
+                self.writer.write_marker({"__page__": done.to_json()})
+                self.writer.flush()
+            except OutputError as error:
+                self.stop_on(error)
 
     def close_spider(self) -> None:
-        if self.writer:
-            self.writer.flush()
+        if self.writer and not self.writer.error:
+            try:
+                self.writer.flush()
+            except OutputError as error:
+                self.stop_on(error)
 
     def spider_closed(self, spider, reason: str) -> None:
         run: RunManifest = spider.run
-        if reason != "finished":
+        if reason != "finished" or getattr(spider, "output_error", None):
             run.interrupted = reason
             if self.writer:
-                self.writer.close()
-                spider.logger.warning("crawl stopped (%s): %s keeps what is done; run the same "
-                                      "command again to resume", reason, self.writer.part_path)
+                try:
+                    self.writer.close()
+                except OutputError as error:
+                    spider.output_error = getattr(spider, "output_error", None) or str(error)
+                spider.logger.info("crawl stopped (%s): %s keeps what is done; run the same "
+                                   "command again to resume", reason, self.writer.part_path)
             return
+        try:
+            self.finish(spider, run)
+        except (OutputError, CorruptOutput) as error:
+            spider.output_error = str(error)
+            spider.logger.error("output failed: %s", error)
+
+    def finish(self, spider, run: RunManifest) -> None:
+        settle_pages(spider, self.pending)
         run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         run.duration_seconds = time.monotonic() - self.started
         run.versions = spider.version_summary()
@@ -140,6 +178,13 @@ class OutputPipeline:
                              "".join(json.dumps({"id": record_id}) + "\n" for record_id in sorted(removed)))
             StateStore(spider.state, spider.profile.name).save(spider.fingerprint, pages)
         run.write(manifest_path_for(self.output))
+        self.writer.discard_journal()   # only now: every file of the run is in place
+
+
+def _close(crawler, reason: str) -> None:
+    from scrapy.utils.defer import deferred_from_coro
+
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
 
 
 def removed_path_for(output: str | Path) -> Path:

@@ -4,13 +4,20 @@ A profile names the site, where its versions are listed, which URLs are document
 page's content is and what inside it is boilerplate, and which headings delimit sections. What
 truly needs code (Kafka's slug scheme, its legacy redirect pages) lives in a small hook module
 named by ``plugin`` (see ``crawler.hooks``). ``load_profile`` validates a file and reports the
-first problem as one line naming the key.
+first problem as one line naming the key: completely, so a profile that loads cannot fail later
+(seed templates name only ``{slug}``, every regular expression compiles on RE2, a linear-time
+engine (``crawler.regex``), rewrite replacements name existing groups, the plugin is an
+absolute, importable module name). A plugin runs Python code: profiles are trusted like code.
 """
 from __future__ import annotations
 
+import importlib.util
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .regex import LinearRegex, RegexError, check_replacement
 
 try:
     import tomllib
@@ -26,7 +33,7 @@ class ProfileError(ValueError):
 class PageKind:
     """One kind of page on a site and how to read it."""
     name: str
-    path_pattern: re.Pattern            # canonical path; group "slug" is the version
+    path_pattern: LinearRegex            # canonical path; group "slug" is the version
     content_roots: tuple[str, ...]      # CSS selectors, first match wins
     strip: tuple[str, ...] = ()         # CSS selectors of boilerplate inside the root
     content_starts_at: str | None = None  # drop what precedes the first such element
@@ -37,14 +44,14 @@ class PageKind:
 
 @dataclass(frozen=True)
 class VersionRules:
-    url_pattern: re.Pattern             # a version's URLs; group "slug"
+    url_pattern: LinearRegex             # a version's URLs; group "slug"
     link_selectors: tuple[str, ...] = ("a",)   # links that may name versions (menus, lists)
     current_selector: str | None = None  # the link of the page's own version in the menu
     versions_json: str | None = None     # mike's versions.json
     aliases: tuple[str, ...] = ()        # "latest", "stable": names of another version
     seeds: tuple[str, ...] = ("/{slug}/",)        # a version's first pages ("/{slug}/")
     optional_seeds: tuple[str, ...] = ()          # tried, absent is fine
-    slug_rewrites: tuple[tuple[re.Pattern, str], ...] = ()   # slug -> version, first match
+    slug_rewrites: tuple[tuple[LinearRegex, str], ...] = ()   # slug -> version, first match
     refetch_newest: int | None = None    # with --state: older releases already seen are pinned
 
 
@@ -56,8 +63,8 @@ class SiteProfile:
     entry: str                          # the unversioned entry page (= latest release)
     versions: VersionRules
     page_kinds: tuple[PageKind, ...]
-    allow: tuple[re.Pattern, ...] = ()  # paths in scope (empty: any page-kind path)
-    deny: tuple[re.Pattern, ...] = ()
+    allow: tuple[LinearRegex, ...] = ()  # paths in scope (empty: any page-kind path)
+    deny: tuple[LinearRegex, ...] = ()
     template_names: tuple[str, ...] = ()  # client-side (handlebars) templates to render
     template_context: str | None = None   # where their variables live ("/{slug}/js/templateData.js")
     plugin: str | None = None           # hook module for what needs code
@@ -132,15 +139,15 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
         public_base_url=_url(data, "public_base_url"),
         entry=_path(data, "entry", required=True),
         description=_string(data, "description") or "",
-        plugin=_string(data, "plugin"),
+        plugin=_plugin(data),
         versions=VersionRules(
             url_pattern=_regex(versions, "url_pattern", "versions.", required=True, group="slug"),
             link_selectors=tuple(_strings(versions, "links", "versions.") if "links" in versions else ("a",)),
             current_selector=_string(versions, "current", "versions."),
             versions_json=_path(versions, "json", "versions."),
             aliases=tuple(_strings(versions, "aliases", "versions.")),
-            seeds=tuple(_strings(versions, "seeds", "versions.") or ("/{slug}/",)),
-            optional_seeds=tuple(_strings(versions, "optional_seeds", "versions.")),
+            seeds=tuple(_templates(versions, "seeds", "versions.") or ("/{slug}/",)),
+            optional_seeds=tuple(_templates(versions, "optional_seeds", "versions.")),
             slug_rewrites=_rewrites(versions),
             refetch_newest=_positive_int(versions, "refetch_newest", "versions."),
         ),
@@ -148,7 +155,7 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
         allow=tuple(_regexes(scope, "allow", "scope.")),
         deny=tuple(_regexes(scope, "deny", "scope.")),
         template_names=tuple(_strings(templates, "names", "templates.")),
-        template_context=_string(templates, "context", "templates."),
+        template_context=(_templates(templates, "context", "templates.") or [None])[0],
         path=origin,
     )
 
@@ -244,26 +251,75 @@ def _regex(table: dict, key: str, prefix: str, required: bool = False, group: st
     if value is None:
         return None
     try:
-        pattern = re.compile(value)
+        re.compile(value)   # Python's message for plain syntax errors is the clearer one
+        pattern = LinearRegex(value)
     except re.error as error:
         raise ProfileError(f"'{prefix}{key}' is not a valid regular expression: {error}") from None
+    except RegexError as error:
+        raise ProfileError(f"'{prefix}{key}' {value!r} is {error}") from None
     if group and group not in pattern.groupindex:
         raise ProfileError(f"'{prefix}{key}' needs a named group (?P<{group}>...) (got {value!r})")
     return pattern
 
 
-def _regexes(table: dict, key: str, prefix: str) -> list[re.Pattern]:
+def _templates(table: dict, key: str, prefix: str) -> list[str]:
+    """Paths with ``{slug}`` as their only placeholder (``{page}`` or a lone ``{`` would fail
+    in the middle of the crawl)."""
+    values = _strings(table, key, prefix)
+    for value in values:
+        try:
+            fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value)
+                      if name is not None]
+        except ValueError as error:
+            raise ProfileError(f"'{prefix}{key}' {value!r} is not a valid template: {error}; "
+                               f"write {{slug}} for the version, {{{{ and }}}} for braces") from None
+        for name, spec, conversion in fields:
+            if name != "slug" or spec or conversion:
+                raise ProfileError(f"'{prefix}{key}' {value!r}: the only placeholder is {{slug}} "
+                                   f"(got {{{name}{'!' + conversion if conversion else ''}"
+                                   f"{':' + spec if spec else ''}}})")
+        if not value.format(slug="x").startswith("/"):
+            raise ProfileError(f"'{prefix}{key}' must be a path starting with '/' (got {value!r})")
+    return values
+
+
+def _plugin(data: dict) -> str | None:
+    """An absolute module name (``mypackage.hooks``; a bare name is a shipped plugin in
+    ``crawler.sites``) that can be found now."""
+    name = _string(data, "plugin")
+    if name is None:
+        return None
+    if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", name):
+        raise ProfileError(f"'plugin' must be an absolute module name like mypackage.hooks (got {name!r})")
+    module = name if "." in name else f"crawler.sites.{name}"
+    try:
+        found = importlib.util.find_spec(module)
+    except (ImportError, ValueError) as error:
+        raise ProfileError(f"'plugin' {name!r} cannot be imported ({error})") from None
+    if found is None:
+        raise ProfileError(f"'plugin' {name!r} cannot be imported (no module named {module!r})")
+    return name
+
+
+def _regexes(table: dict, key: str, prefix: str) -> list[LinearRegex]:
     return [_regex({key: value}, key, prefix) for value in _strings(table, key, prefix)]
 
 
-def _rewrites(versions: dict) -> tuple[tuple[re.Pattern, str], ...]:
+def _rewrites(versions: dict) -> tuple[tuple[LinearRegex, str], ...]:
     rules = versions.get("slug_rewrites", [])
     if not isinstance(rules, list) or not all(
             isinstance(rule, list) and len(rule) == 2 and all(isinstance(p, str) for p in rule)
             for rule in rules):
         raise ProfileError("'versions.slug_rewrites' must be a list of [pattern, replacement] pairs")
-    return tuple((_regex({"slug_rewrites": pattern}, "slug_rewrites", "versions."), replacement)
-                 for pattern, replacement in rules)
+    checked = []
+    for pattern, replacement in rules:
+        compiled = _regex({"slug_rewrites": pattern}, "slug_rewrites", "versions.")
+        try:
+            check_replacement(compiled, replacement)
+        except RegexError as error:
+            raise ProfileError(f"'versions.slug_rewrites' [{pattern!r}, {replacement!r}]: {error}") from None
+        checked.append((compiled, replacement))
+    return tuple(checked)
 
 
 def _check_selector(selector: str, key: str) -> None:

@@ -5,6 +5,14 @@ from dataclasses import dataclass, field
 
 from .extract import Block, blocks_to_markdown
 
+# A title goes into every chunk's title and path (and its children's paths): a 1 MB heading
+# would be copied into every record of the page. The heading's full text stays in the text.
+MAX_TITLE_CHARS = 300
+
+
+def short_title(text: str) -> str:
+    return text if len(text) <= MAX_TITLE_CHARS else text[:MAX_TITLE_CHARS - 1].rstrip() + "…"
+
 
 @dataclass
 class Section:
@@ -41,6 +49,7 @@ def split_sections(blocks: list[Block], section_levels: tuple[int, ...], page_ti
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     last_anchor: str | None = None
+    page_title = short_title(page_title)
     current = Section(page_title, 0, [page_title] if page_title else [], None, [])
     title_kept = 0   # 1 once the page opens with its h1 title: later h1s (Markdown "#") go below it
     for block in blocks:
@@ -50,9 +59,10 @@ def split_sections(blocks: list[Block], section_levels: tuple[int, ...], page_ti
                 title_kept = 1
             while len(stack) > title_kept and stack[-1][0] >= block.level:
                 stack.pop()
-            stack.append((block.level, block.text))
+            title = short_title(block.text)
+            stack.append((block.level, title))
             anchor = block.ids[0] if block.ids else last_anchor
-            current = Section(block.text, block.level, [title for _, title in stack], anchor, [])
+            current = Section(title, block.level, [title for _, title in stack], anchor, [])
         current.blocks.append(block)
         current.anchors.extend(block.ids)
         if block.ids:

@@ -22,6 +22,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
+# The crawl budget and session-id-free URLs (crawler/limits.py), after DepthMiddleware (900).
+SPIDER_MIDDLEWARES = {"crawler.limits.CrawlBudgetMiddleware": 800}
 # Scrapy's retries, plus each attempt listed in the manifest and Retry-After honoured.
 # Pages an interrupted run finished are replayed from its journal, not fetched (crawler/state.py).
 DOWNLOADER_MIDDLEWARES = {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -35,3 +37,10 @@ EXTENSIONS = {"crawler.progress.ProgressBar": 500}
 DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
 DOCPROMPTS_PROGRESS = False     # a progress bar on stderr
 DOCPROMPTS_WORKERS = -1        # page-processing processes (-1: one per core, up to 4; 0: inline)
+DOCPROMPTS_PAGE_TIMEOUT = 120   # seconds of processing per page before it fails (processing_timeout)
+# Crawl budget (crawler/limits.py); a limit reached is named in the manifest and exits 1.
+DOCPROMPTS_MAX_PAGES = 50_000
+DOCPROMPTS_MAX_PAGES_PER_VERSION = 2_000
+DOCPROMPTS_MAX_VERSIONS = 200
+DOCPROMPTS_MAX_DEPTH = 25
+DOCPROMPTS_MAX_URL_LENGTH = 2_000

@@ -9,19 +9,43 @@ callback, so downloads continue meanwhile. ``processes=0`` runs inline (tests, d
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import ctypes
 import functools
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from compress.budget import Budget
 from compress.tokenizer import TokenCounter
 
 from .charset import decode_html
+from .clean import ContentNotFound
 from .hooks import hooks_for
-from .pages import PageInfo, PageResult, parse_html, process_page
+from .pages import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
 from .profiles import PageKind, SiteProfile
+
+
+DEFAULT_PAGE_TIMEOUT = 120.0     # seconds of processing per page (--page-timeout)
+# Outcomes the spider handles itself (not failures of the worker machinery).
+EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound)
+
+
+class PageFailed(Exception):
+    """A page that could not be processed; ``kind`` goes to the manifest's failures."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+class ProcessingTimeout(Exception):
+    """Raised inside a worker when a page runs past its time limit."""
 
 
 def default_processes() -> int:
@@ -47,6 +71,35 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
     return result
 
 
+def _init_worker(encoding: str) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, a worker never dies mid-page
+    # with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Nested lists, tables and headings are read by nested builders (a few frames per level);
+    # libxml2 allows 2048 levels. Python >= 3.11 keeps Python frames off the C stack.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    counter_for(encoding)
+
+
+def _on_alarm(signum, frame):
+    raise ProcessingTimeout("page processing time limit reached")
+
+
+def _timed(seconds: float | None, function, *args):
+    """Run ``function`` with a SIGALRM time limit (Python code is interrupted between bytecodes;
+    the parent's hard deadline covers time spent inside one C call)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        return function(*args)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return function(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def release_freed_memory() -> None:
     """Give the pages glibc holds after a big page's tree is freed back to the OS: without it a
     worker stays at its largest page's high-water mark (tens of MB) for the rest of the run."""
@@ -69,23 +122,72 @@ def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile
 
 
 class PageWorkers:
-    def __init__(self, processes: int, encoding: str) -> None:
+    def __init__(self, processes: int, encoding: str, page_timeout: float | None = DEFAULT_PAGE_TIMEOUT) -> None:
         self.executor = None
         self.processes = processes
+        self.encoding = encoding
+        self.page_timeout = page_timeout or None
+        self.stopping = False
         self._slots: asyncio.Semaphore | None = None   # made in the crawl's event loop
+        self._retry_slots: asyncio.Semaphore | None = None
+        self._alone: set[ProcessPoolExecutor] = set()   # one-page pools of retried pages
         if processes > 0:
-            # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
-            self.executor = ProcessPoolExecutor(
-                processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=counter_for, initargs=(encoding,))
+            self.executor = self._new_pool(processes)
+
+    def _new_pool(self, processes: int) -> ProcessPoolExecutor:
+        # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
+        return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self.encoding,))
+
+    @property
+    def hard_deadline(self) -> float | None:
+        """The parent's own limit: a page may wait for one other page in its worker, and a C call
+        (a parser) cannot be interrupted by the worker's alarm."""
+        return 2 * self.page_timeout + 30 if self.page_timeout else None
 
     async def process(self, body: bytes, declared_encoding: str, info: PageInfo,
                       profile: SiteProfile, kinds: list[PageKind], budget: Budget, crawled_at: str,
                       context: dict | None) -> PageResult:
         args = (body, declared_encoding, info, profile, kinds, budget, crawled_at, context)
-        if self.executor is None:
-            return _process(*args)
-        return await self._run(_process, *args)
+        return await self._guarded(_process, *args)
+
+    async def inspect(self, body: bytes, declared_encoding: str, url: str,
+                      profile: SiteProfile) -> tuple[dict, str | None]:
+        return await self._guarded(_inspect, body, declared_encoding, url, profile)
+
+    async def _guarded(self, function, *args):
+        """Every way a page can go wrong, as ``PageFailed`` (or the spider's expected errors)."""
+        try:
+            if self.executor is None and self.processes == 0:
+                return _timed(self.page_timeout, function, *args)
+            try:
+                return await self._run(function, *args)
+            except BrokenProcessPool:
+                if self.stopping:
+                    raise
+                # The pool lost a worker: this page may be the culprit or a bystander. Alone in a
+                # fresh process, a second death can only be its own.
+                return await self._run_alone(function, *args)
+        except EXPECTED_ERRORS:
+            raise
+        except PageFailed:
+            raise
+        except PageUnparseable as error:
+            raise PageFailed("unparseable", str(error)) from None
+        except RecursionError:
+            raise PageFailed("unparseable", "elements nested too deep to process") from None
+        except ProcessingTimeout:
+            raise PageFailed("processing_timeout", f"processing took longer than {self.page_timeout:g} s") from None
+        except BrokenProcessPool:
+            if self.stopping:
+                raise PageFailed("stopped", "the crawl was stopped") from None
+            raise PageFailed("worker_died", "the page's worker process died twice (killed, e.g. out of memory)") from None
+        except (asyncio.CancelledError, concurrent.futures.CancelledError):
+            if self.stopping:
+                raise PageFailed("stopped", "the crawl was stopped") from None
+            raise
+        except Exception as error:   # a bug or a page the code cannot handle: that page fails
+            raise PageFailed("processing", f"{type(error).__name__}: {error}"[:500]) from None
 
     async def _run(self, function, *args):
         """At most two pages per worker in flight: the rest wait as Scrapy responses (which
@@ -93,16 +195,96 @@ class PageWorkers:
         if self._slots is None:
             self._slots = asyncio.Semaphore(2 * self.processes)
         async with self._slots:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+            if self.stopping or self.executor is None:
+                raise BrokenProcessPool("stopped")
+            executor = self.executor
+            try:
+                return await self._await(executor, function, *args)
+            except BrokenProcessPool:
+                if executor is self.executor and not self.stopping:
+                    self._replace_pool()
+                raise
 
-    async def inspect(self, body: bytes, declared_encoding: str, url: str,
-                      profile: SiteProfile) -> tuple[dict, str | None]:
-        args = (body, declared_encoding, url, profile)
-        if self.executor is None:
-            return _inspect(*args)
-        return await self._run(_inspect, *args)
+    async def _run_alone(self, function, *args):
+        if self._retry_slots is None:
+            self._retry_slots = asyncio.Semaphore(self.processes)
+        async with self._retry_slots:
+            if self.stopping:
+                raise BrokenProcessPool("stopped")
+            executor = self._new_pool(1)
+            self._alone.add(executor)
+            try:
+                return await self._await(executor, function, *args)
+            finally:
+                self._alone.discard(executor)
+                _kill_pool(executor)
+
+    async def _await(self, executor, function, *args):
+        with _children_ignore_stop_signals():   # submit() may spawn a worker
+            future = asyncio.get_running_loop().run_in_executor(
+                executor, _timed, self.page_timeout, function, *args)
+        try:
+            return await asyncio.wait_for(future, self.hard_deadline)
+        except asyncio.TimeoutError:
+            # Stuck where the worker's alarm cannot reach: kill its pool; the other pages in it
+            # are retried alone (BrokenProcessPool), this one fails.
+            if executor is self.executor:
+                self._replace_pool()
+            else:
+                _kill_pool(executor)
+            raise ProcessingTimeout() from None
+
+    def _replace_pool(self) -> None:
+        broken, self.executor = self.executor, self._new_pool(self.processes)
+        _kill_pool(broken)
+
+    def kill_now(self) -> None:
+        """Stop now (Ctrl-C, SIGTERM; safe in a signal handler: no locks, only kill(2)): pages
+        in flight end as ``stopped``, nothing is retried."""
+        self.stopping = True
+        for executor in [self.executor, *self._alone]:
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                try:
+                    os.kill(process.pid, signal.SIGKILL)
+                except (OSError, TypeError):
+                    pass
 
     def close(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+            executor, self.executor = self.executor, None
+            if self.stopping:
+                _kill_pool(executor)
+            else:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _children_ignore_stop_signals():
+    """A worker being spawned must ignore Ctrl-C from its first instruction: its own handler is
+    only set once its imports are done, seconds later on a busy machine, and a SIGINT to the
+    process group meanwhile would print its traceback. An ignored disposition is inherited
+    through exec (and Python keeps an ignored SIGINT ignored), so the parent ignores the stop
+    signals for the milliseconds ``submit`` takes to spawn."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def _kill_pool(executor: ProcessPoolExecutor) -> None:
+    """Kill a pool's processes (a stuck or unwanted worker cannot be asked to stop)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)

@@ -19,8 +19,9 @@ from pathlib import Path
 from .dedup import MODES, dedup_records
 from .diff import diff_versions, render_markdown, to_json
 from .exports import FORMATS, ExportError, export
-from .jsonl import read_jsonl, write_atomically
+from .jsonl import BadJsonl, read_jsonl, write_atomically
 from .report import write_report
+from .safety import OutputError, UnsafePath, output_target, printable
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -46,12 +47,14 @@ def load_records(path: str) -> list[dict]:
         raise InputError(f"no such file: {path}")
     try:
         return read_jsonl(file)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InputError(f"{path} is not JSONL: {error}") from None
+    except (BadJsonl, UnicodeDecodeError) as error:
+        raise InputError(f"{path} is not valid JSONL: {error}") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 def _fail(command: str, message: str) -> int:
-    print(f"docprompts {command}: error: {message}", file=sys.stderr)
+    print(f"docprompts {command}: error: {printable(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -59,7 +62,7 @@ def export_cli(args) -> int:
     try:
         summary = export(load_records(args.input), args.to, args.out_dir, force=args.force,
                          dedup=args.dedup, threshold=args.threshold, model=args.model)
-    except (InputError, ExportError, ValueError) as error:
+    except (InputError, ExportError, ValueError, OutputError) as error:
         return _fail("export", str(error))
     stats, files = summary["dedup"], len(summary["files"])
     print(f"docprompts export: {summary['rows']} rows as {args.to} in {summary['out_dir']} "
@@ -86,10 +89,11 @@ def diff_cli(args) -> int:
 
 def report_cli(args) -> int:
     try:
+        output_target(args.output, "-o")               # never replace a device or a symlink
         load_records(args.input)                       # a clear message before any work
-    except InputError as error:
+        print(f"docprompts report: wrote {write_report(args.input, args.output)}")
+    except (InputError, UnsafePath, OutputError) as error:
         return _fail("report", str(error))
-    print(f"docprompts report: wrote {write_report(args.input, args.output)}")
     return EXIT_OK
 
 
@@ -107,14 +111,16 @@ def format_stats(stats: dict) -> list[str]:
 
 def dedup_cli(args) -> int:
     try:
+        if args.output:
+            output_target(args.output, "-o")
         kept, stats = dedup_records(load_records(args.input), args.mode, args.threshold)
-    except InputError as error:
+        print("\n".join(format_stats(stats)))
+        if args.output:
+            write_atomically(Path(args.output), "".join(
+                json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in kept))
+            print(f"docprompts dedup: wrote {len(kept)} records to {args.output}")
+    except (InputError, UnsafePath, OutputError) as error:
         return _fail("dedup", str(error))
-    print("\n".join(format_stats(stats)))
-    if args.output:
-        write_atomically(Path(args.output), "".join(
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in kept))
-        print(f"docprompts dedup: wrote {len(kept)} records to {args.output}")
     return EXIT_OK
 
 

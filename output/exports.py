@@ -1,9 +1,11 @@
 """Corpus exports: a Hugging Face dataset folder, batch-API request files, chat fine-tuning lines.
 
 ``export(records, fmt, out_dir)`` deduplicates the records first (``output.dedup``; exact by
-default), writes everything into ``<out_dir>.tmp``, re-reads and validates every line or row it
-wrote, and only then moves the folder into place: a failed export leaves ``out_dir`` as it was.
-A non-empty ``out_dir`` is replaced only with ``force=True``.
+default), writes everything into a new hidden folder beside ``out_dir``, re-reads and validates
+every line or row it wrote, and only then moves the folder into place: a failed export leaves
+``out_dir`` as it was. A non-empty ``out_dir`` is replaced only with ``force=True``. The export
+deletes nothing it did not create (a ``DIR.tmp`` or ``DIR.old`` of the user's stays), and its
+files get the usual permissions (umask).
 
 Formats:
 
@@ -28,11 +30,13 @@ import math
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .dedup import dedup_records
 from .records import RECORD_FIELDS, version_sort_key
+from .safety import OutputError, current_umask
 
 FORMATS = ("hf", "openai-batch", "anthropic-batch", "chat")
 DEFAULT_MODELS = {"openai-batch": "gpt-4o-mini", "anthropic-batch": "claude-haiku-4-5"}
@@ -210,7 +214,8 @@ def validate_jsonl_files(folder: Path, fmt: str, names: list[str]) -> None:
     """Re-read what was written: each line parses and passes its schema; ids unique per file."""
     for name in names:
         data = (folder / name).read_bytes()
-        lines = data.decode().splitlines()
+        # "\n" only: str.splitlines() also cuts at U+2028/U+2029/U+0085 inside a JSON string.
+        lines = [line for line in data.decode().split("\n") if line]
         limits = LIMITS.get(fmt)
         if limits and (len(lines) > limits.max_requests or len(data) > limits.max_bytes):
             raise ExportError(f"{name} is over the {fmt} per-file limits")
@@ -413,23 +418,28 @@ def export(records: list[dict], fmt: str, out_dir: str | os.PathLike, force: boo
     kept, stats = dedup_records(records, dedup, threshold)
     if not kept:
         raise ExportError("no records to export")
-    staging = out_dir.with_name(out_dir.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)             # left by an interrupted export
-    staging.mkdir(parents=True)
+    # Our own uniquely named folders: a DIR.tmp or DIR.old the user made is none of our business.
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.export-", dir=out_dir.parent))
+    except OSError as error:
+        raise OutputError(error, out_dir) from None
+    try:
+        os.chmod(staging, 0o777 & ~current_umask())   # mkdtemp makes it 0700
         if fmt == "hf":
             summary = _write_hf(kept, staging, stats)
         else:
             summary = _write_jsonl_format(kept, fmt, staging, model)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out_dir.exists():                  # a directory cannot be renamed over a non-empty one
-        retired = out_dir.with_name(out_dir.name + ".old")
-        shutil.rmtree(retired, ignore_errors=True)
-        os.replace(out_dir, retired)
-        os.replace(staging, out_dir)
-        shutil.rmtree(retired)
-    else:
-        os.replace(staging, out_dir)
+        if out_dir.exists():              # a directory cannot be renamed over a non-empty one
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.replaced-", dir=out_dir.parent))
+            os.replace(out_dir, retired / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(retired)        # the folder --force asked to replace
+        else:
+            os.replace(staging, out_dir)
+    except OSError as error:
+        raise OutputError(error, out_dir) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return {"format": fmt, "out_dir": str(out_dir), "rows": len(kept), "dedup": stats, **summary}

@@ -42,6 +42,7 @@ class RunManifest:
     delta: dict = field(default_factory=lambda: dict.fromkeys(
         ("new", "changed", "unchanged", "removed", "pages_changed", "pages_unchanged"), 0))
     resumed_pages: int = 0                                     # pages a killed run had finished
+    limits_reached: list[dict] = field(default_factory=list)   # crawl budget hit (crawler.limits)
     interrupted: str = ""
     records: int = 0
     text_tokens: int = 0
@@ -57,6 +58,7 @@ class RunManifest:
             "discovery": self.discovery,
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
+            "limits_reached": self.limits_reached,
             "broken_links": sorted(set(self.broken_links)),
             "retries": self.retries,
             "skipped_links": {kind: sorted(urls) for kind, urls in self.skipped_links.items()},

@@ -26,6 +26,7 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from .. import discovery
+from ..accounting import watch_pages
 from ..clean import ContentNotFound
 from ..faults import failure_kind
 from ..hooks import hooks_for
@@ -35,7 +36,7 @@ from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
-from ..workers import PageWorkers, default_processes, release_freed_memory
+from ..workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 
 _VERSION_ARGUMENT = re.compile(r"^[\w.+-]*\d[\w.+-]*$")  # "2.0", "v3", "1.x": has a digit
 
@@ -148,7 +149,9 @@ class DocsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         processes = crawler.settings.getint("DOCPROMPTS_WORKERS", -1)
         spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
-                                     spider.budget.encoding)
+                                     spider.budget.encoding,
+                                     crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
+        watch_pages(crawler, spider)   # no page lost silently (crawler/accounting.py)
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
@@ -383,6 +386,11 @@ class DocsSpider(scrapy.Spider):
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
+            self.claimed.discard(path)
+            return
+        except PageFailed as error:   # processing error, dead worker, time limit
+            if error.kind != "stopped":   # Ctrl-C: not done, redone by the resumed run
+                self.fail(response.url, str(error), error.kind)
             return
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)

@@ -21,6 +21,8 @@ def test_nothing_under_the_final_name_until_finish(tmp_path):
     assert writer.part_path == tmp_path / "records.jsonl.part"
     assert writer.part_path.exists()
     assert writer.finish() == out
+    assert writer.part_path.exists()    # the journal stays until every file of the run is written
+    writer.discard_journal()
     assert not writer.part_path.exists()
     assert writer.count == 3
 
@@ -31,6 +33,7 @@ def test_finished_file_is_sorted_valid_json_lines(tmp_path):
     for record, key in RECORDS:
         writer.write(record, key)
     writer.finish()
+    writer.discard_journal()
     lines = out.read_text(encoding="utf-8").split("\n")
     assert lines[-1] == ""  # newline-terminated
     assert [json.loads(line)["id"] for line in lines[:-1]] == ["a", "b", "c"]
@@ -50,7 +53,7 @@ def test_unfinished_writer_leaves_only_a_part_file(tmp_path):
     writer = AtomicJsonlWriter(out)
     for record, key in RECORDS:
         writer.write(record, key)
-    writer._stream.close()  # the process dies here: the OS closes the file, finish() never runs
+    writer.close()  # the process dies here: the OS closes the file, finish() never runs
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["records.jsonl.part"]
 
@@ -60,7 +63,7 @@ def test_crash_keeps_the_previous_complete_output(tmp_path):
     out.write_text('{"id": "old"}\n', encoding="utf-8")
     writer = AtomicJsonlWriter(out)
     writer.write({"id": "new"}, (0,))
-    writer._stream.close()  # crash before finish()
+    writer.close()  # crash before finish()
     assert read_jsonl(out) == [{"id": "old"}]
 
 
