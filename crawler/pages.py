@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
@@ -19,9 +20,11 @@ from output.records import Record, record_id, sha256_text
 from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
 from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
+from .maintext import main_text, main_text_root, main_text_share
 from .profiles import PageKind, SiteProfile
 from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from .sections import Section, split_sections
+from .widgets import rewrite_widgets
 
 
 class MissingTemplateContext(ValueError):
@@ -38,6 +41,8 @@ class PageInfo:
     page_path: str          # canonical path, e.g. /20/documentation.html
     public_url: str         # canonical public URL of the page (no fragment)
     fetched_url: str
+    is_prerelease: bool = False   # an unreleased version ("next")
+    check_layout: bool = False    # compare the content root with trafilatura's main text
 
 
 @dataclass
@@ -54,6 +59,8 @@ class PageResult:
     seconds: float = 0.0                                # processing time (not queueing)
     decoded_as: str | None = None                       # the real charset when the header lied
     content_words: int = 0
+    layout_share: float | None = None                   # share of trafilatura's main text held
+    public_url: str = ""                                # the URL records name (canonical form)
 
 
 def parse_html(html_text: str):
@@ -69,10 +76,18 @@ def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None
         render_templates(doc, context, profile.template_names)
 
 
-def extract_sections(doc, kind: PageKind) -> tuple[list[Section], str]:
-    """Cleaned sections of a rendered page, and the page's cleaned text."""
-    root = select_content_root(doc, kind.content_roots)
+def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Section], str]:
+    """Cleaned sections of a rendered page, and the page's cleaned text. With
+    ``content_fallback = "main-text"``, a page without a known root is read from the element
+    holding ``main_text`` (trafilatura's main text of the page)."""
+    try:
+        root = select_content_root(doc, kind.content_roots)
+    except ContentNotFound:
+        if kind.content_fallback != "main-text":
+            raise
+        root = main_text_root(doc, main_text)
     strip_boilerplate(root, kind.strip)
+    rewrite_widgets(root)   # tabs as labelled blocks, admonitions with their title
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
@@ -96,7 +111,8 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
                          seen_leads[lead.ordinal], chunk.chunk_index),
             source=info.source, site=info.site, version=info.version,
-            version_slug=info.version_slug, is_latest=info.is_latest, url=url,
+            version_slug=info.version_slug, is_latest=info.is_latest,
+            is_prerelease=info.is_prerelease, url=url,
             fetched_url=info.fetched_url, title=lead.title, path=list(lead.path),
             anchors=chunk.anchors, chunk_index=chunk.chunk_index, chunk_count=chunk.chunk_count,
             text=chunk.text, text_tokens=chunk.text_tokens, target_tokens=target,
@@ -107,6 +123,28 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
     for record, tokens in zip(records, count.many([record.prompt for record in records])):
         record.prompt_tokens = tokens
     return records
+
+
+def canonical_public_url(doc, info: PageInfo) -> str:
+    """The page's public URL in the form the page itself declares (``<link rel=canonical>``,
+    else ``og:url``): "/docs/ci", not the "/docs/ci/" a static server's redirect added. Only
+    the form is taken (trailing slash, ``index.html``), on this crawl's public host, and only
+    when it names this same page: a canonical pointing elsewhere (another host's copy, a
+    version's alias) must not rename it."""
+    declared = doc.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content")
+    ours = urlsplit(info.public_url)
+    for href in declared:
+        path = urlsplit(href.strip()).path
+        if path and _same_page(path, ours.path):
+            return f"{ours.scheme}://{ours.netloc}{path}"
+    return info.public_url
+
+
+def _same_page(one: str, other: str) -> bool:
+    def bare(path: str) -> str:
+        path = path[: -len("index.html")] if path.endswith("/index.html") else path
+        return path.rstrip("/") or "/"
+    return bare(one) == bare(other)
 
 
 def choose_kind(doc, kinds: list[PageKind]) -> PageKind:
@@ -132,7 +170,9 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
                           seconds=time.perf_counter() - started, **found)
     render_page(doc, profile, context)
     links = [str(link) for link in doc.xpath("//a/@href")]   # plain str: no ref to the tree
-    sections, content_text = extract_sections(doc, kind)
+    info = replace(info, public_url=canonical_public_url(doc, info))
+    reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
+    sections, content_text = extract_sections(doc, kind, reference)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
     records = build_records(info, sections, budget, count, crawled_at)
     records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
@@ -142,8 +182,10 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         content_words=len(content_text.split()),
         coverage=recall(content_text, [records_text]),
         sections=len(sections),
-        unrendered=unrendered_placeholders(records_text),
+        unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
         links=links,
+        layout_share=round(main_text_share(reference, content_text), 4) if info.check_layout else None,
+        public_url=info.public_url,
         seconds=time.perf_counter() - started,
         **found,
     )

@@ -1,0 +1,159 @@
+"""Interactive widgets rewritten into what a reader needs in plain text: tabs and admonitions.
+
+A browser shows one tab at a time under a row of labels; flattened naively, a page becomes a
+list of labels followed by unlabelled code blocks ("pip Docker Binary" then three fences). An
+admonition's title is a styled word ("caution") or a custom title lost among paragraphs. Both
+are rewritten in the cleaned content tree, before Markdown conversion, for every generator:
+
+- tabs as labelled blocks: each panel is preceded by ``**label**`` (Docusaurus and any ARIA
+  ``role="tablist"`` widget, MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``);
+- admonitions as ``**Title:** first paragraph`` (Docusaurus ``theme-admonition``, the
+  ``admonition-title`` of Sphinx and Python-Markdown / MkDocs, ``<details><summary>``).
+
+Pure functions over an lxml tree; nothing here knows a site.
+"""
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+LABEL_CLASS = "docprompts-label"
+
+
+def rewrite_widgets(root) -> None:
+    rewrite_aria_tabs(root)
+    rewrite_radio_tabs(root)
+    rewrite_admonitions(root)
+
+
+# -- tabs ------------------------------------------------------------------------------------------
+def rewrite_aria_tabs(root) -> None:
+    """``role="tablist"`` of ``role="tab"`` labels, panels ``role="tabpanel"`` (Docusaurus,
+    Docsy/Bootstrap, most component libraries): each panel gets its label, the list goes."""
+    for tablist in root.xpath(".//*[@role='tablist']"):
+        labels = [_text(tab) for tab in tablist.xpath(".//*[@role='tab']")]
+        panels = _panels_of(tablist)
+        if not labels or len(panels) < len(labels):
+            continue    # not a tab widget we understand: leave it as it is
+        panels = panels[:len(labels)]
+        by_id = {tab.get("aria-controls"): _text(tab) for tab in tablist.xpath(".//*[@role='tab']")
+                 if tab.get("aria-controls")}
+        for label, panel in zip(labels, panels):
+            _label_before(panel, by_id.get(panel.get("id") or "", label))
+            panel.attrib.pop("hidden", None)
+        _drop(tablist)
+
+
+def rewrite_radio_tabs(root) -> None:
+    """CSS-only tabs: radio inputs with ``<label for>`` and content blocks in the same order
+    (MkDocs Material ``div.tabbed-set``, sphinx-design ``div.sd-tab-set``)."""
+    for tab_set in root.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' tabbed-set ')"
+                              " or contains(concat(' ', normalize-space(@class), ' '), ' sd-tab-set ')]"):
+        labels = [label for label in tab_set.xpath("./label | ./div[contains(@class, 'tabbed-labels')]/label")]
+        blocks = tab_set.xpath("./div[contains(@class, 'tabbed-content')]/div[contains(@class, 'tabbed-block')]"
+                               " | ./div[contains(@class, 'sd-tab-content')]")
+        if not labels or len(labels) != len(blocks):
+            continue
+        for label, block in zip(labels, blocks):
+            _label_before(block, _text(label))
+        for element in labels + tab_set.xpath("./input | ./div[contains(@class, 'tabbed-labels')]"):
+            _drop(element)
+
+
+# -- admonitions -----------------------------------------------------------------------------------
+def rewrite_admonitions(root) -> None:
+    for box in root.xpath(".//div[contains(@class, 'theme-admonition')]"):
+        heading = box.xpath("./div[contains(@class, 'admonitionHeading')]")
+        content = box.xpath("./div[contains(@class, 'admonitionContent')]")
+        if heading and content:
+            _title_into(content[0], _text(heading[0]))
+            _drop(heading[0])
+    for title in root.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')]"):
+        box = title.getparent()
+        if box is not None:
+            text = _text(title)
+            _drop(title)
+            _title_into(box, text)
+    for summary in root.xpath(".//details/summary[1]"):
+        box = summary.getparent()
+        text = _text(summary)
+        _drop(summary)
+        _title_into(box, text)
+
+
+def _title_into(box, title: str) -> None:
+    """``**Title:**`` at the start of the box's first paragraph (or a paragraph of its own)."""
+    title = title.strip().rstrip(":").strip()
+    if not title:
+        return
+    title = title[0].upper() + title[1:]
+    strong = _label_element(f"{title}:")
+    first = next((child for child in box if isinstance(child.tag, str)), None)
+    if first is not None and first.tag == "p" and not (box.text or "").strip():
+        strong.tail = " " + (first.text or "").lstrip()
+        first.text = None
+        first.insert(0, strong)
+        return
+    paragraph = lxml_html.Element("p")
+    paragraph.append(strong)
+    paragraph.tail, box.text = box.text, None
+    box.insert(0, paragraph)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _label_before(panel, label: str) -> None:
+    if not label:
+        return
+    paragraph = lxml_html.Element("p")
+    paragraph.append(_label_element(label))
+    panel.addprevious(paragraph)
+
+
+def _label_element(text: str):
+    """``<strong class="docprompts-label">``: the converter writes it as ``**text**`` (a page's
+    own bold text stays plain, as before)."""
+    strong = lxml_html.Element("strong", {"class": LABEL_CLASS})
+    strong.text = text
+    return strong
+
+
+def _panels_of(tablist) -> list:
+    """The tab panels that belong to a tab list: in its nearest enclosing element that has
+    any (up to three levels up), after it, and not nested inside one another (tabs in tabs)."""
+    container = tablist.getparent()
+    for _ in range(3):
+        if container is None:
+            return []
+        panels = [panel for panel in container.xpath(".//*[@role='tabpanel']") if _follows(panel, tablist)]
+        panels = [panel for panel in panels
+                  if not any(outer in panels for outer in panel.iterancestors())]
+        if panels:
+            return panels
+        container = container.getparent()
+    return []
+
+
+def _follows(element, anchor) -> bool:
+    """Is ``element`` after ``anchor`` in document order (a panel of this tab list, not an
+    earlier widget's)?"""
+    for following in anchor.itersiblings():
+        if following is element or element in following.iterdescendants():
+            return True
+    parent = anchor.getparent()
+    return parent is not None and parent.getparent() is not None and _follows(element, parent)
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _drop(element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
