@@ -1,6 +1,7 @@
 """``docprompts``: crawl a documentation site into budgeted compression prompts (JSONL).
 
     docprompts demo                        # offline: the bundled sample site, on loopback
+    docprompts crawl https://docs.example.org/docs/intro   # any docs site: generator detected
     docprompts crawl kafka                 # the real site, every version
     docprompts crawl kafka --base-url http://127.0.0.1:8088 --versions 2.0,3.9
     docprompts crawl --profile my-site.toml --base-url http://127.0.0.1:8000
@@ -25,6 +26,7 @@ from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
 
 from .hooks import hooks_for
+from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
@@ -78,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
-    crawl.add_argument("site", nargs="?", help="a shipped site profile (see `docprompts sites`)")
+    crawl.add_argument("site", nargs="?", help="a docs page's URL (http(s)://...: the generator is "
+                       "detected), or a shipped site profile (see `docprompts sites`)")
     crawl.add_argument("--profile", help="your own site profile (a TOML file) instead of SITE")
     crawl.add_argument("--state", metavar="DIR",
                        help="incremental: remember this run in DIR; the next run emits only new and "
@@ -108,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
             with serve_demo_site() as base_url:
                 return run_crawl(load_site("kafka"), base_url, args)
+        if is_url(args.site):
+            return crawl_url(args, budget)
         if bool(args.site) == bool(args.profile):
             raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) +
                               ") or --profile FILE, not both")
@@ -117,9 +122,21 @@ def main(argv: list[str] | None = None) -> int:
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
         return run_crawl(profile, base_url, args)
-    except (ConfigError, BudgetError, TokenizerError, ProfileError) as error:
+    except (ConfigError, BudgetError, TokenizerError, ProfileError, PreflightError) as error:
         print(f"docprompts: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def crawl_url(args, budget: Budget) -> int:
+    """``docprompts crawl URL``: detect the generator (or take --profile), say what was found,
+    check --versions against the site's own names, then crawl."""
+    plan = plan_crawl(args.site, args.profile, args.base_url)
+    for line in announce(plan):
+        print(line, file=sys.stderr)
+    check_requested_versions(parse_version_filter(args.versions), plan)
+    hooks_for(plan.profile)
+    check_resumable(plan.profile, budget, args.out)
+    return run_crawl(plan.profile, plan.fetch_base_url, args)
 
 
 def check_options(args) -> Budget:
