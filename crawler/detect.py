@@ -62,7 +62,7 @@ def detect_generator(html_text: str) -> Detection:
         for pattern, generator, profile in _GENERATOR_META:
             if pattern.search(content):
                 if generator == "Hugo" and doc.cssselect(".td-content"):
-                    generator = "Hugo (Docsy)"
+                    generator, profile = "Hugo (Docsy)", "docsy"
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
                 return Detection(generator, profile, f'<meta name="generator" content="{content}">',
                                  version.group(0) if version else "")
@@ -74,7 +74,7 @@ def detect_generator(html_text: str) -> Detection:
     if _READTHEDOCS.search(html_text):
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
     if doc.cssselect("div.td-content"):
-        return Detection("Hugo (Docsy)", GENERIC_PROFILE, "Docsy's div.td-content")
+        return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
     if doc.cssselect("div#__docusaurus"):
         return Detection("Docusaurus", "docusaurus", "div#__docusaurus")
     return Detection("unknown", GENERIC_PROFILE, "no generator signature on the page")

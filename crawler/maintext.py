@@ -57,3 +57,27 @@ def main_text_root(doc, reference: str):
 def main_text_share(reference: str, content_text: str) -> float:
     """How much of the page's main text (trafilatura) the profile's cleaned content holds."""
     return recall(reference, [content_text])
+
+
+# -- the layout-drift alarm ------------------------------------------------------------------------
+SAMPLE_PAGES = 3        # pages checked per version (the first ones crawled)
+DRIFT_BELOW = 0.8       # a version whose sampled pages hold less of the main text, on average
+
+
+def layout_drift(shares: dict[str, list[tuple[str, float]]]) -> list[dict]:
+    """Versions whose sampled pages hold too little of trafilatura's main text, as manifest
+    failures (kind ``layout_drift``): {version: [(page URL, share), ...]} -> entries."""
+    alarms = []
+    for version, samples in sorted(shares.items()):
+        if not samples:
+            continue
+        mean = sum(share for _, share in samples) / len(samples)
+        if mean < DRIFT_BELOW:
+            alarms.append({
+                "url": samples[0][0], "kind": "layout_drift",
+                "reason": f"layout drift in version {version}: the content root holds {mean:.0%} of "
+                          f"the pages' main text (trafilatura), below {DRIFT_BELOW:.0%}, on "
+                          f"{len(samples)} sampled pages; the site may have been redesigned or the "
+                          f"profile's content_root finds the wrong element",
+                "version": version, "share": round(mean, 4), "pages": [url for url, _ in samples]})
+    return alarms

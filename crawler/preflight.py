@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import posixpath
 import re
 import urllib.error
 import urllib.request
@@ -24,6 +23,7 @@ from .profiles import SiteProfile
 from .sites import load_site
 from .versionmenu import UNVERSIONED, current_label, matches_request, menu_links, menu_slugs, version_name
 
+SCOPED_BY_URL = {GENERIC_PROFILE, "docsy"}   # profiles whose scope is the URL's first folder
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
 
 
@@ -104,12 +104,13 @@ def shipped_for_host(host: str) -> SiteProfile | None:
 
 
 def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SiteProfile:
-    """The profile with the URL's page as its entry and the URL's host for record URLs. The
-    generic profile's scope is the URL's folder (``/guide/intro.html`` -> ``/guide/``)."""
+    """The profile with the URL's page as its entry and the URL's host for record URLs. A
+    profile that assumes no docs folder (generic, docsy) gets the URL's first folder as its
+    scope (``/guide/intro.html`` -> ``/guide/``; the whole site for a page at the root)."""
     changes: dict = {"entry": entry_path, "public_base_url": public_base}
-    if profile.name == GENERIC_PROFILE:
-        folder = entry_path if entry_path.endswith("/") else posixpath.dirname(entry_path) + "/"
-        changes["allow"] = (re.compile("^" + re.escape(folder)),)
+    if profile.name in SCOPED_BY_URL and not profile.allow:
+        first = entry_path.strip("/").split("/")[0] if entry_path.count("/") > 1 else ""
+        changes["allow"] = (re.compile("^/" + (re.escape(first) + "(?:/|$)" if first else "")),)
     return dataclasses.replace(profile, **changes)
 
 

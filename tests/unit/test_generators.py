@@ -49,7 +49,7 @@ def records_of(path: str, profile_name: str = "docusaurus", public_url: str | No
     ("docusaurus/docs/1.4/ci/index.html", "Docusaurus", "docusaurus"),
     ("mkdocs/1.1/getting-started/index.html", "MkDocs", "mkdocs"),
     ("sphinx/en/2.1/quickstart.html", "Sphinx", "sphinx"),
-    ("kafka-hugo/41/getting-started/introduction/index.html", "Hugo (Docsy)", GENERIC_PROFILE),
+    ("kafka-hugo/41/getting-started/introduction/index.html", "Hugo (Docsy)", "docsy"),
 ])
 def test_detects_the_generator_of_real_generated_pages(path, generator, profile):
     detection = detect_generator(page(path))
