@@ -26,6 +26,7 @@ from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
 
 from .hooks import hooks_for
+from .ledger import silence_problem, version_table
 from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
@@ -265,6 +266,8 @@ def summarise(out: Path, started: float) -> int:
         dedup = manifest["dedup"]
         print(f"docprompts: dedup {dedup['mode']}: {dedup['records_before']} -> {dedup['records_after']} "
               f"records, {dedup['text_tokens_saved']} text tokens saved")
+    for line in version_table(manifest.get("discovery", {})):
+        print(line)
     print(f"docprompts: wrote {out} and {manifest_file}")
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
@@ -274,6 +277,10 @@ def summarise(out: Path, started: float) -> int:
         print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
               f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
         return EXIT_USAGE
+    problem = silence_problem(manifest)
+    if problem:
+        print(f"docprompts: error: {problem}", file=sys.stderr)
+        return EXIT_PARTIAL
     return EXIT_PARTIAL if manifest["pages_failed"] else EXIT_OK
 
 

@@ -16,8 +16,9 @@ import functools
 import importlib
 import posixpath
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from . import discovery
 from .profiles import ProfileError, SiteProfile
 
 
@@ -82,27 +83,13 @@ class SiteHooks:
     def version_links(self, doc, page_url: str) -> dict[str, str]:
         """Versions named by the page's version links: {slug: version}, aliases left out."""
         rules = self.profile.versions
-        host = urlsplit(page_url).hostname
-        found: dict[str, str] = {}
-        for selector in rules.link_selectors:
-            for anchor in doc.cssselect(selector):
-                url = urljoin(page_url, (anchor.get("href") or "").strip())
-                if urlsplit(url).hostname != host:
-                    continue
-                slug = self.slug_of_url(url)
-                if slug and slug not in rules.aliases:
-                    found.setdefault(slug, self.version_label(anchor.text_content(), slug))
-        return found
+        return discovery.version_links(doc, page_url, rules.link_selectors, self.slug_of_url,
+                                       self.version_label, rules.aliases)
 
     def current_version(self, doc, page_url: str) -> str | None:
         """The page's own version: the plugin's answer, the menu's current item, or the URL."""
-        slug = self.entry_version(doc)
-        if not slug and self.profile.versions.current_selector:
-            for anchor in doc.cssselect(self.profile.versions.current_selector):
-                slug = self.slug_of_url(urljoin(page_url, anchor.get("href") or ""))
-                if slug:
-                    break
-        return slug or self.slug_of_url(page_url)
+        return discovery.current_version(doc, page_url, self.profile.versions.current_selector,
+                                         self.slug_of_url, self.entry_version)
 
 
 @functools.lru_cache(maxsize=None)

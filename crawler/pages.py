@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
 
@@ -17,6 +17,7 @@ from compress.tokenizer import TokenCounter
 from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
+from .discovery import discover, page_links
 from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
 from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
@@ -59,8 +60,9 @@ class PageResult:
     seconds: float = 0.0                                # processing time (not queueing)
     decoded_as: str | None = None                       # the real charset when the header lied
     content_words: int = 0
+    redirect_stub: bool = False                         # a page that only sends elsewhere: no records
+    public_url: str = ""                                # the page's URL in its own canonical form
     layout_share: float | None = None                   # share of trafilatura's main text held
-    public_url: str = ""                                # the URL records name (canonical form)
 
 
 def parse_html(html_text: str):
@@ -125,18 +127,14 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
     return records
 
 
-def canonical_public_url(doc, info: PageInfo) -> str:
-    """The page's public URL in the form the page itself declares (``<link rel=canonical>``,
-    else ``og:url``): "/docs/ci", not the "/docs/ci/" a static server's redirect added. Only
-    the form is taken (trailing slash, ``index.html``), on this crawl's public host, and only
-    when it names this same page: a canonical pointing elsewhere (another host's copy, a
-    version's alias) must not rename it."""
-    declared = doc.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content")
-    ours = urlsplit(info.public_url)
-    for href in declared:
-        path = urlsplit(href.strip()).path
-        if path and _same_page(path, ours.path):
-            return f"{ours.scheme}://{ours.netloc}{path}"
+def own_public_url(info: PageInfo, canonical: str | None, canonical_path) -> str:
+    """The page's public URL in the form the page gives itself (``og:url`` / rel=canonical),
+    when that names this same page: a canonical link to another version or page is ignored.
+    "/docs/ci" (Docusaurus) is the same page as the "/docs/ci/" a static server redirected to."""
+    if canonical:
+        path = urlsplit(canonical).path
+        if path and (canonical_path(path) == info.page_path or _same_page(path, info.page_path)):
+            return info.public_url[: -len(info.page_path)] + path
     return info.public_url
 
 
@@ -163,14 +161,24 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     started = time.perf_counter()
     doc = parse_html(html_text)
     hooks = hooks_for(profile)
-    kind = choose_kind(doc, kinds if isinstance(kinds, (list, tuple)) else [kinds])
-    found = {"kind": kind.name, "version_links": hooks.version_links(doc, info.fetched_url)}
+    evidence = discover(doc, info.fetched_url, hooks.version_links)
+    found = {"version_links": evidence.version_links,
+             "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
+    kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
+    if evidence.is_redirect_stub or all(kind.role == "redirects" for kind in kinds):
+        # A redirect stub is never content, whatever its URL looks like; what it points to is.
+        redirects = evidence.redirects or hooks.redirect_map(doc)
+        followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
+        return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,
+                          redirect_stub=True, seconds=time.perf_counter() - started, **found)
+    kind = choose_kind(doc, kinds)
+    found["kind"] = kind.name
     if kind.role == "redirects":
-        return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc),
-                          seconds=time.perf_counter() - started, **found)
+        return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc), links=evidence.links,
+                          redirect_stub=True, seconds=time.perf_counter() - started, **found)
+    info.public_url = found["public_url"]
     render_page(doc, profile, context)
-    links = [str(link) for link in doc.xpath("//a/@href")]   # plain str: no ref to the tree
-    info = replace(info, public_url=canonical_public_url(doc, info))
+    links = page_links(doc) if profile.template_names else evidence.links   # templates add links
     reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
     sections, content_text = extract_sections(doc, kind, reference)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
@@ -185,7 +193,6 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
         links=links,
         layout_share=round(main_text_share(reference, content_text), 4) if info.check_layout else None,
-        public_url=info.public_url,
         seconds=time.perf_counter() - started,
         **found,
     )

@@ -126,6 +126,7 @@ class OutputPipeline:
         run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         run.duration_seconds = time.monotonic() - self.started
         run.versions = spider.version_summary()
+        run.discovery = spider.ledger.to_dict()
         if not self.writer:
             return
         legacy = getattr(spider, "legacy_anchors", {})

@@ -33,6 +33,7 @@ class RunManifest:
     finished_at: str = ""
     duration_seconds: float = 0.0
     versions: dict = field(default_factory=dict)
+    discovery: dict = field(default_factory=dict)             # crawler.ledger: per version, per page
     pages: list[PageReport] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
     broken_links: list[str] = field(default_factory=list)
@@ -54,6 +55,7 @@ class RunManifest:
             "settings": self.settings, "started_at": self.started_at,
             "finished_at": self.finished_at, "duration_seconds": round(self.duration_seconds, 3),
             "versions": self.versions,
+            "discovery": self.discovery,
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
             "broken_links": sorted(set(self.broken_links)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ..discovery import parse_redirect_script
 from ..hooks import default_canonical_path
 from ..render import find_inline_context
 
@@ -24,7 +25,10 @@ def canonical_path(path: str) -> str:
         if not posixpath.splitext(path)[1]:
             return path + ".html"
         return path
-    return default_canonical_path(path)  # Hugo pages: folders
+    path = default_canonical_path(path)  # Hugo pages: folders, "dir" 301s to "dir/"
+    if re.match(r"^/\d+/.", path) and not path.endswith("/") and not posixpath.splitext(path)[1]:
+        return path + "/"
+    return path
 
 
 def slug_to_version(slug: str) -> str:
@@ -65,9 +69,9 @@ def entry_version(doc) -> str | None:
         if match:
             return version_to_slug(match.group(1))
     for script in doc.iter("script"):
-        match = _REDIRECT_VERSION.search(script.text or "")
-        if match:
-            return match.group(1)
+        redirect = parse_redirect_script(script.text or "")
+        if redirect and redirect.version:
+            return redirect.version
     return None
 
 
@@ -79,21 +83,12 @@ def successor_slugs(version: str) -> list[str]:
     return [version_to_slug(f"{major}.{minor + 1}"), version_to_slug(f"{major + 1}.0")]
 
 
-_REDIRECT_VERSION = re.compile(r"""targetVersion\s*=\s*["'](\d+)["']""")
-_REDIRECT_ENTRY = re.compile(r"""["']#([^"']+)["']\s*:\s*["']([^"']*)["']""")
-
-
 def redirect_map(doc) -> dict[str, str]:
     """Hugo-era /<v>/documentation.html: a script maps the old single page's #anchors to the new
     topic pages ("#uses": "getting-started/uses"). Returns {old anchor: "/<v>/path/#fragment"}."""
     found: dict[str, str] = {}
     for script in doc.iter("script"):
-        code = script.text or ""
-        version = _REDIRECT_VERSION.search(code)
-        if not version:
-            continue
-        for anchor, target in _REDIRECT_ENTRY.findall(code):
-            path, _, fragment = target.partition("#")
-            path = f"/{version.group(1)}/{path.strip('/')}/".replace("//", "/")
-            found[anchor] = path + (f"#{fragment}" if fragment else "")
+        redirect = parse_redirect_script(script.text or "")
+        if redirect:
+            found.update(redirect.anchor_targets())
     return found

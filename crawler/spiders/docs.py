@@ -26,9 +26,11 @@ from compress.budget import Budget
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
+from .. import discovery
 from ..clean import ContentNotFound
 from ..faults import failure_kind
 from ..hooks import hooks_for
+from ..ledger import DiscoveryLedger
 from ..pages import MissingTemplateContext, PageInfo
 from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
@@ -118,6 +120,8 @@ class DocsSpider(scrapy.Spider):
         self.latest_slug: str | None = None
         self.contexts: dict[str, dict] = {}       # slug -> template context
         self.legacy_anchors: dict[str, dict[str, list[str]]] = {}  # page URL -> {fragment: [old ids]}
+        self.ledger = DiscoveryLedger()           # what was found where, and each page's fate
+        self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
         self.run = RunManifest(
             site=self.profile.name, source=self.profile.source, output="",
             settings={"profile": self.profile.path or self.profile.name, "base_url": self.base_url,
@@ -170,23 +174,26 @@ class DocsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
 
     async def start(self):
+        self.ledger.tried.append(self.base_url + self.profile.entry)
         if self.profile.versions.versions_json:
+            self.ledger.tried.append(self.base_url + self.profile.versions.versions_json)
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
         else:
             yield self.request(self.profile.entry, self.parse_entry)
+        self.ledger.tried.append(self.base_url + "/sitemap.xml")
+        yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
 
     # -- versions ---------------------------------------------------------------------------------
     def parse_versions_json(self, response):
         """mike's versions.json: [{"version": "1.1", "aliases": ["latest"]}, ...]."""
-        try:
-            entries = json.loads(response.text)
-            for entry in entries:
-                slug = str(entry["version"])
-                self.listed[slug] = self.hooks.slug_to_version(slug)
-                for alias in entry.get("aliases") or []:
-                    self.aliases[alias] = slug
-        except (ValueError, TypeError, KeyError, AttributeError):
-            self.fail(response.url, "versions list is not mike's versions.json format")
+        entries, error = discovery.parse_versions_json(response.text)
+        if error:
+            self.fail(response.url, error)
+        for slug, aliases in entries.items():
+            self.listed[slug] = self.hooks.slug_to_version(slug)
+            self.ledger.found(self.listed[slug], "versions.json")
+            for alias in aliases:
+                self.aliases[alias] = slug
         if "latest" in self.aliases:
             self.latest_slug = self.aliases["latest"]
         yield self.request(self.profile.entry, self.parse_entry)
@@ -199,19 +206,48 @@ class DocsSpider(scrapy.Spider):
                                                      self.profile)
             own = self.resolve_alias(own)
             found.update(linked)
+            for slug in linked:
+                self.ledger.found(self.hooks.slug_to_version(slug), "menu")
             if own:
                 found.setdefault(own, self.hooks.slug_to_version(own))
+                self.ledger.found(found[own], "entry page")
                 self.latest_slug = self.latest_slug or own
         elif not found:
             self.fail_not_html(response)
             return
         if not found:
-            self.fail(response.url, "no documentation versions found on the entry page", "no_content")
+            self.fail(response.url, "no documentation versions found on the entry page (no version "
+                      "links, no own version)", "no_content")
             return
         if self.latest_slug is None:   # no page or list says which: the highest release
             self.latest_slug = max(found, key=lambda slug: version_sort_key(found[slug]))
         for request in self.add_versions(found):
             yield request
+
+    def parse_sitemap(self, response):
+        """sitemap.xml (Hugo, MkDocs and Docusaurus write one): one more list of pages. Its
+        in-scope pages are followed once their version is crawled; those never reached are
+        listed in the manifest (``discovery.sitemap_unreached``)."""
+        kind, locations = discovery.sitemap_entries(response.body)
+        own_hosts = {self.netloc, urlsplit(self.public_base_url).netloc}
+        for location in locations:
+            parts = urlsplit(urljoin(response.url, location))
+            if parts.netloc not in own_hosts:
+                continue
+            if kind == "sitemapindex":
+                yield self.request(parts.path, self.parse_sitemap, probe=True)
+                continue
+            path = self.hooks.canonical_path(parts.path)
+            kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
+            if not kinds or self.resolve_alias(kinds[0][1]) != kinds[0][1]:
+                continue
+            slug = kinds[0][1]
+            self.ledger.sitemap_paths.add(path)
+            self.ledger.found(self.hooks.slug_to_version(slug), "sitemap")
+            self.sitemap_pending.setdefault(slug, []).append(parts.path)
+        for slug in list(self.sitemap_pending):
+            if slug in self.scheduled:
+                yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
 
     def resolve_alias(self, slug: str | None) -> str | None:
         if slug in self.aliases:
@@ -224,6 +260,7 @@ class DocsSpider(scrapy.Spider):
                 continue
             self.versions[slug] = version
             if self.wanted(slug, version):
+                self.ledger.requested(version)
                 yield from self.schedule_version(slug)
         yield from self.probe_newer_versions()
 
@@ -249,9 +286,12 @@ class DocsSpider(scrapy.Spider):
         if slug in self.scheduled:
             return
         self.scheduled.add(slug)
+        yield from self.follow_links(self.sitemap_pending.pop(slug, []), slug)
         seeds = self.profile.versions.seeds
         for index, seed in enumerate(seeds):
             if not (index == 0 and first_seed_fetched):
+                self.ledger.linked(self.versions.get(slug) or self.hooks.slug_to_version(slug),
+                                   self.hooks.canonical_path(seed.format(slug=slug)))
                 yield self.request(seed.format(slug=slug), self.parse_page)
         for seed in self.profile.versions.optional_seeds:
             yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
@@ -277,8 +317,10 @@ class DocsSpider(scrapy.Spider):
         version = self.hooks.slug_to_version(slug)
         self.logger.info("found release %s, newer than the site's list", version)
         self.run.versions.setdefault("found_by_probe", []).append(version)
+        self.ledger.found(version, "probe")
         self.versions[slug] = version
         if self.wanted(slug, version):  # the probe fetched the first seed already: use it
+            self.ledger.requested(version)
             for request in self.schedule_version(slug, first_seed_fetched=True):
                 yield request
             async for output in self.parse_page(response):
@@ -353,7 +395,10 @@ class DocsSpider(scrapy.Spider):
         add_counts(self.run.delta, statuses)
         for record in records:
             yield record
-        if result.redirects:
+        self.ledger.fetched(version, path, len(result.records),
+                            sum(record.text_tokens for record in result.records), stub=result.redirect_stub)
+        if result.redirect_stub:   # no content of its own: what it points to is followed below
+            self.ledger.found(version, "stub")
             for request in self.follow_redirect_map(response, result.redirects, slug):
                 yield request
         else:
@@ -366,12 +411,14 @@ class DocsSpider(scrapy.Spider):
             self.run.pages.append(report)
             done.report = asdict(report)
         if self.output is not None:
-            self.output.page_done(done, info.public_url)
+            self.output.page_done(done, result.public_url or info.public_url)
         release_freed_memory()   # glibc keeps freed page-sized blocks otherwise
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
         for request in self.follow_links(links, slug):
             yield request
+        for slug_found in result.version_links:
+            self.ledger.found(self.hooks.slug_to_version(slug_found), "menu")
         for request in self.add_versions(result.version_links):
             yield request
 
@@ -412,6 +459,7 @@ class DocsSpider(scrapy.Spider):
             link_slug = self.profile.kinds_for(path)[0][1]
             if link_slug == slug or link_slug in self.scheduled:
                 self.followed.add(path)
+                self.ledger.linked(self.versions.get(link_slug) or self.hooks.slug_to_version(link_slug), path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
                 extensionless = not posixpath.splitext(linked)[1] and not linked.endswith("/")
                 fallback = [linked.rstrip("/") + "/index.html"] if extensionless else []
@@ -434,6 +482,8 @@ class DocsSpider(scrapy.Spider):
         contributes to the crawl (links, versions, old anchors, its manifest entry)."""
         self.done_pages[done.path] = done
         add_counts(self.run.delta, done.delta)
+        self.ledger.fetched(done.version, done.path, len(done.records),
+                            (done.report or {}).get("text_tokens", 0), stub=not done.report)
         if done.report:
             self.run.pages.append(PageReport(**done.report))
         if done.redirects:
@@ -477,15 +527,19 @@ class DocsSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError) and failure.value.response.status == 404:
             if request.meta.get("probe"):
-                return  # an absent optional page (no Streams docs in old releases, no newer release)
+                # An absent optional page (no Streams docs in old releases, no newer release).
+                self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(request.url).path), "absent (HTTP 404)")
+                return
             alternatives = request.meta.get("alternatives") or []
             if alternatives:
                 yield self.request(alternatives[0], self.parse_page, alternatives=alternatives[1:],
                                    linked_as=request.url)
                 return
             # A dead link on the site itself (Kafka's docs have a few): reported, not a failure.
-            self.logger.info("broken link: %s", request.meta.get("linked_as", request.url))
-            self.run.broken_links.append(request.meta.get("linked_as", request.url))
+            linked_as = request.meta.get("linked_as", request.url)
+            self.logger.info("broken link: %s", linked_as)
+            self.run.broken_links.append(linked_as)
+            self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(linked_as).path), "broken link (HTTP 404)")
             return
         kind = failure_kind(failure.value)
         reason = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else \
@@ -506,6 +560,7 @@ class DocsSpider(scrapy.Spider):
         self.logger.warning("page failed: %s (%s)", url, reason)
         self.run.failures.append({"url": url, "reason": reason, "kind": kind})
         self.failed_paths.add(self.hooks.canonical_path(urlsplit(url).path))
+        self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(url).path), f"{kind}: {reason}")
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def version_summary(self) -> dict:
