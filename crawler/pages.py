@@ -63,6 +63,7 @@ class PageResult:
     redirect_stub: bool = False                         # a page that only sends elsewhere: no records
     public_url: str = ""                                # the page's URL in its own canonical form
     layout_share: float | None = None                   # share of trafilatura's main text held
+    version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
 
 
 def parse_html(html_text: str):
@@ -163,6 +164,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     hooks = hooks_for(profile)
     evidence = discover(doc, info.fetched_url, hooks.version_links)
     found = {"version_links": evidence.version_links,
+             "version_entries": hooks.version_entries(doc, info.fetched_url),
              "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
     if evidence.is_redirect_stub or all(kind.role == "redirects" for kind in kinds):

@@ -38,31 +38,38 @@ def slug_of_path(path: str, rules: VersionRules, known: set[str] | dict) -> str 
 
 
 def menu_slugs(links: list[tuple[str, str]], rules: VersionRules) -> dict[str, str]:
-    """{slug: label} of a version menu's links ((label, path) pairs), aliases left out.
+    """{slug: label} of a version menu's links ((label, path) pairs), aliases left out."""
+    return {slug: label for slug, (label, _) in menu_versions(links, rules).items()}
+
+
+def menu_entries(links: list[tuple[str, str]], rules: VersionRules) -> dict[str, str]:
+    """{slug: path} of a version menu's links: where each version is entered (``seeds = []``)."""
+    return {slug: path for slug, (_, path) in menu_versions(links, rules).items()}
+
+
+def menu_versions(links: list[tuple[str, str]], rules: VersionRules) -> dict[str, tuple[str, str]]:
+    """{slug: (label, path)} of a version menu's links, aliases left out.
 
     With ``unversioned = true`` the path segment where a slug would be is ambiguous: in
     ``/docs/1.4/intro`` and ``/docs/intro`` it is "1.4" and "intro". A link's segment is its
     version's slug when it reads like the label ("1.4" / "1.4", "next" / "Next", "v2" / "v2.x")
     or when another link is this one with the segment removed (same page, other version). The
     link left over is the release at the unversioned path."""
-    found: dict[str, str] = {}
-    if not rules.unversioned:
-        for label, path in links:
-            slug = candidate_slug(path, rules)
-            if slug and slug not in rules.aliases:
-                found.setdefault(slug, label)
-        return found
-    rests = {_rest(path, rules) for _, path in links}
+    found: dict[str, tuple[str, str]] = {}
+    rests = {_rest(path, rules) for _, path in links} - {None}
     for label, path in links:
         slug = candidate_slug(path, rules)
-        if slug is None:
-            found.setdefault(UNVERSIONED, label)
+        if not rules.unversioned:
+            if slug and slug not in rules.aliases:
+                found.setdefault(slug, (label, path))
+        elif slug is None:
+            found.setdefault(UNVERSIONED, (label, path))
         elif slug in rules.aliases:
             continue
-        elif _reads_like(slug, label) or _without_slug(path, slug) in rests - {None}:
-            found.setdefault(slug, label)
+        elif _reads_like(slug, label) or _without_slug(path, slug) in rests:
+            found.setdefault(slug, (label, path))
         else:
-            found.setdefault(UNVERSIONED, label)
+            found.setdefault(UNVERSIONED, (label, path))
     return found
 
 

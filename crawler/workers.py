@@ -61,11 +61,12 @@ except (OSError, AttributeError):
     _LIBC = None
 
 
-def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile) -> tuple[dict, str | None]:
-    """An entry or probe page's version links and own version (no records)."""
+def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile) -> tuple[dict, str | None, dict]:
+    """An entry or probe page's version links, own version and the menu's link to each
+    version (its entry page, for profiles with ``seeds = []``); no records."""
     doc = parse_html(decode_html(body, declared_encoding)[0])
     hooks = hooks_for(profile)
-    return hooks.version_links(doc, url), hooks.current_version(doc, url)
+    return hooks.version_links(doc, url), hooks.current_version(doc, url), hooks.version_entries(doc, url)
 
 
 class PageWorkers:
@@ -96,7 +97,7 @@ class PageWorkers:
             return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
     async def inspect(self, body: bytes, declared_encoding: str, url: str,
-                      profile: SiteProfile) -> tuple[dict, str | None]:
+                      profile: SiteProfile) -> tuple[dict, str | None, dict]:
         args = (body, declared_encoding, url, profile)
         if self.executor is None:
             return _inspect(*args)
