@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import discovery
 from .profiles import ProfileError, SiteProfile
-from .versionmenu import menu_entries, menu_links, menu_slugs, version_name
+from .versionmenu import menu_entries, menu_labels, menu_links, version_name
 
 
 def default_canonical_path(path: str) -> str:
@@ -86,7 +86,7 @@ class SiteHooks:
         rules = self.profile.versions
         if rules.unversioned or rules.named_by == "label":   # the menu's own names (versionmenu)
             return {slug: version_name(slug, label, rules, self.slug_to_version)
-                    for slug, label in menu_slugs(menu_links(doc, page_url, rules), rules).items()}
+                    for slug, label in menu_labels(doc, page_url, rules).items()}
         return discovery.version_links(doc, page_url, rules.link_selectors, self.slug_of_url,
                                        self.version_label, rules.aliases)
 

@@ -83,12 +83,7 @@ def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Sec
     """Cleaned sections of a rendered page, and the page's cleaned text. With
     ``content_fallback = "main-text"``, a page without a known root is read from the element
     holding ``main_text`` (trafilatura's main text of the page)."""
-    try:
-        root = select_content_root(doc, kind.content_roots)
-    except ContentNotFound:
-        if kind.content_fallback != "main-text":
-            raise
-        root = main_text_root(doc, main_text)
+    root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
     rewrite_widgets(root)   # tabs as labelled blocks, admonitions with their title
     if kind.content_starts_at:
@@ -96,6 +91,17 @@ def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Sec
     title = (doc.findtext(".//title") or "").strip()
     sections = split_sections(html_to_blocks(root), kind.section_levels, title)
     return sections, repair_text(text_of(root))
+
+
+def content_root(doc, kind: PageKind, main_text: str = ""):
+    """The page's content element: the profile's root, else (``content_fallback``) the element
+    holding trafilatura's main text."""
+    try:
+        return select_content_root(doc, kind.content_roots)
+    except ContentNotFound:
+        if kind.content_fallback != "main-text":
+            raise
+        return main_text_root(doc, main_text)
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
@@ -182,6 +188,10 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
     reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
+    # Drift alarm: the root as selected, before the profile's strip list (a section index or a
+    # TOC stripped on purpose is no drift; a root that found the wrong element is).
+    layout_share = (round(main_text_share(reference, text_of(content_root(doc, kind, reference))), 4)
+                    if info.check_layout else None)
     sections, content_text = extract_sections(doc, kind, reference)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
     records = build_records(info, sections, budget, count, crawled_at)
@@ -194,7 +204,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         sections=len(sections),
         unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
         links=links,
-        layout_share=round(main_text_share(reference, content_text), 4) if info.check_layout else None,
+        layout_share=layout_share,
         seconds=time.perf_counter() - started,
         **found,
     )

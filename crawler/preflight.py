@@ -13,7 +13,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
@@ -21,7 +21,7 @@ from .detect import GENERIC_PROFILE, Detection, detect_generator
 from .hooks import hooks_for
 from .profiles import SiteProfile
 from .sites import load_site
-from .versionmenu import UNVERSIONED, current_label, matches_request, menu_links, menu_slugs, version_name
+from .versionmenu import UNVERSIONED, matches_request
 
 SCOPED_BY_URL = {GENERIC_PROFILE, "docsy"}   # profiles whose scope is the URL's first folder
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
@@ -78,6 +78,12 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     fetch_base = (fetch_base_url or public_base).rstrip("/")
     entry_path = parts.path or "/"
     final_url, html_text = fetch(fetch_base + entry_path + (f"?{parts.query}" if parts.query else ""))
+    for _ in range(3):   # a site root that only redirects (mike's "/", Read the Docs' "/")
+        target = redirect_target(html_text, urlsplit(final_url).path)
+        if target is None:
+            break
+        entry_path = target
+        final_url, html_text = fetch(fetch_base + target)
     detection = None
     own_site = shipped_for_host(parts.hostname)
     if site_or_profile:
@@ -92,6 +98,26 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
     return Plan(profile, detection, versions, public_base, fetch_base)
+
+
+def redirect_target(html_text: str, page_path: str) -> str | None:
+    """Where a page that only redirects (script, meta refresh) sends the visitor, as a path;
+    None for a page with content. The stub's single link is the target when its script is not
+    one ``discovery`` reads (mike's ``window.location.replace("latest/" + ...)``)."""
+    from . import discovery
+
+    doc = lxml_html.document_fromstring(html_text)
+    stub = discovery.redirect_stub(doc, page_path)
+    if stub is None:
+        return None
+    target = stub[1]
+    if target is None:
+        hrefs = [href for href in doc.xpath("//body//a/@href") if not href.startswith("#")]
+        if len(hrefs) != 1:
+            return None
+        target = hrefs[0]
+    path = urlsplit(urljoin(page_path, target)).path
+    return path if path != page_path else None
 
 
 def shipped_for_host(host: str) -> SiteProfile | None:
@@ -115,17 +141,11 @@ def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SitePro
 
 
 def page_versions(doc, page_url: str, profile: SiteProfile) -> dict[str, str]:
-    """{slug: name} of the versions a page's menu names (its own included)."""
-    rules = profile.versions
+    """{slug: name} of the versions a page names (its own included), as the spider reads them."""
     hooks = hooks_for(profile)
-    if rules.unversioned:
-        found = menu_slugs(menu_links(doc, page_url, rules), rules)
-        if not found:   # no menu: the site is one version, at the unversioned path
-            found = {UNVERSIONED: current_label(doc, rules) or ""}
-        return {slug: version_name(slug, label, rules, hooks.slug_to_version) for slug, label in found.items()}
     found = hooks.version_links(doc, page_url)
     own = hooks.current_version(doc, page_url)
-    if own and own not in rules.aliases:
+    if own and own not in profile.versions.aliases and not profile.versions.unversioned:
         found.setdefault(own, hooks.slug_to_version(own))
     return found
 

@@ -134,6 +134,15 @@ def menu_links(doc, page_url: str, rules: VersionRules) -> list[tuple[str, str]]
     return links
 
 
+def menu_labels(doc, page_url: str, rules: VersionRules) -> dict[str, str]:
+    """{slug: label} of the page's version menu. A site without one (``unversioned = true``) is
+    one version at the unversioned path, labelled by the ``current`` item if the page has one."""
+    found = menu_slugs(menu_links(doc, page_url, rules), rules)
+    if not found and rules.unversioned:
+        found = {UNVERSIONED: current_label(doc, rules) or ""}
+    return found
+
+
 def current_label(doc, rules: VersionRules) -> str | None:
     """The label of the page's own version in the menu (the ``current`` selector)."""
     if rules.current_selector:

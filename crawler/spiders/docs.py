@@ -307,8 +307,8 @@ class DocsSpider(scrapy.Spider):
         if version in self.pinned:
             return False
         if self.version_filter == "all":
-            return True
-        if self.version_filter == "latest":
+            wanted = True
+        elif self.version_filter == "latest":
             wanted = slug == self.latest_slug
         else:   # the site's own names: "2.0", "next", an alias such as "stable"
             aliases = tuple(alias for alias, target in self.aliases.items() if target == slug)
