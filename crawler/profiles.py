@@ -128,6 +128,11 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
     for key in ("links", "current"):
         for selector in _strings(versions, key, "versions."):
             _check_selector(selector, "versions." + key)
+    url_pattern = _regex(versions, "url_pattern", "versions.", required=True, group="slug")
+    # "(?:(?P<slug>\d+\.\d+|next)/)?": pages without a slug are the release at the unversioned
+    # path; such a pattern says so by itself (ignoring those pages silently was the old way).
+    unversioned = _bool(versions, "unversioned", "versions.") if "unversioned" in versions \
+        else _slug_is_optional(url_pattern)
     name = _string(data, "name", required=True)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise ProfileError(f"'name' must be lower-case letters, digits, '-' or '_' (got {name!r})")
@@ -139,7 +144,7 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
         description=_string(data, "description") or "",
         plugin=_string(data, "plugin"),
         versions=VersionRules(
-            url_pattern=_regex(versions, "url_pattern", "versions.", required=True, group="slug"),
+            url_pattern=url_pattern,
             link_selectors=tuple(_strings(versions, "links", "versions.") if "links" in versions else ("a",)),
             current_selector=_string(versions, "current", "versions."),
             versions_json=_path(versions, "json", "versions."),
@@ -149,7 +154,7 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
             optional_seeds=tuple(_strings(versions, "optional_seeds", "versions.")),
             slug_rewrites=_rewrites(versions),
             refetch_newest=_positive_int(versions, "refetch_newest", "versions."),
-            unversioned=_bool(versions, "unversioned", "versions."),
+            unversioned=unversioned,
             named_by=_choice(versions, "named_by", "versions.", ("slug", "label")) or "slug",
             prerelease=tuple(name.casefold() for name in _strings(versions, "prerelease", "versions.")),
         ),
@@ -227,6 +232,39 @@ def _strings(table: dict, key: str, prefix: str = "") -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ProfileError(f"'{prefix}{key}' must be a string or a list of strings (got {value!r})")
     return value
+
+
+def _slug_is_optional(pattern: re.Pattern) -> bool:
+    """Can ``pattern`` match with its ``slug`` group left out (inside ``(...)?``, ``*`` or one
+    branch of an alternation)?"""
+    try:
+        from re import _parser as parser   # Python >= 3.11
+    except ImportError:                    # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    slug_group = pattern.groupindex["slug"]
+
+    def walk(items, optional: bool):
+        for op, value in items:
+            name = str(op)
+            if name == "SUBPATTERN":
+                if value[0] == slug_group:
+                    return optional
+                found = walk(value[3], optional)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                found = walk(value[2], optional or value[0] == 0)
+            elif name == "BRANCH":
+                found = next((result for branch in value[1]
+                              if (result := walk(branch, optional or len(value[1]) > 1)) is not None), None)
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    try:
+        return bool(walk(parser.parse(pattern.pattern), False))
+    except Exception:   # the parser is CPython's internal API: never fail a profile over it
+        return False
 
 
 def _bool(table: dict, key: str, prefix: str) -> bool:

@@ -325,7 +325,8 @@ class DocsSpider(scrapy.Spider):
     def seed_paths(self, slug: str) -> list[str]:
         """A version's first pages: the profile's seeds, or its version-menu link (``seeds = []``)."""
         if self.profile.versions.seeds:
-            return [seed.format(slug=slug) for seed in self.profile.versions.seeds]
+            # "/docs/{slug}/intro" for the release at the unversioned path (slug ""): "/docs/intro"
+            return [re.sub(r"/{2,}", "/", seed.format(slug=slug)) for seed in self.profile.versions.seeds]
         return [self.version_entries[slug]] if slug in self.version_entries else []
 
     def schedule_version(self, slug: str, first_seed_fetched: bool = False):

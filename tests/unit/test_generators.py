@@ -211,3 +211,22 @@ def test_layout_share_is_high_for_the_right_root_and_drops_for_a_wrong_selector(
                                     "pages": [{"name": "p", "path": "^/(?P<slug>.*)$", "content_root": "footer.theme-doc-footer"}]}).page_kinds[0]
     _, wrong_text = extract_sections(doc, wrong_kind)
     assert main_text_share(reference, wrong_text) < 0.2
+
+
+def test_why1_an_optional_slug_group_means_the_release_at_the_unversioned_path():
+    """The natural profile a user writes: an optional slug group. Its unversioned pages used
+    to be skipped without a word; now they are the newest release, named by the menu."""
+    natural = {"name": "s", "source": "s", "entry": "/docs/getting-started",
+               "versions": {"url_pattern": r"^/docs/(?:(?P<slug>\d+\.\d+|next)/)?",
+                            "links": ["ul.dropdown__menu a.dropdown__link"]},
+               "pages": [{"name": "p", "path": r"^/docs/(?:(?P<slug>\d+\.\d+|next)/)?[^?#]*$",
+                          "content_root": "div.theme-doc-markdown"}]}
+    profile = profile_from_dict(natural)
+    assert profile.versions.unversioned
+    assert not profile_from_dict({**natural, "versions": {**natural["versions"], "unversioned": False}}).versions.unversioned
+    assert not load_site("sphinx").versions.unversioned and not load_site("kafka").versions.unversioned
+    from crawler.hooks import hooks_for
+    doc = parse_html(page("docusaurus/docs/getting-started/index.html"))
+    assert hooks_for(profile).version_links(doc, "http://h/docs/getting-started") == \
+        {"next": "next", UNVERSIONED: "2.0", "1.4": "1.4"}
+    assert slug_of_path("/docs/operations/backups", profile.versions, {"next", "1.4"}) == UNVERSIONED
