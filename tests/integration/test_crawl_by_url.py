@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from lxml import html as lxml_html
 
-from crawler.clean import text_of
+from bench.fidelity import page_fidelity
 from crawler.demo import serve_directory
-from output.coverage import markdown_to_plain, recall
 
 from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
 
@@ -92,35 +90,17 @@ def test_why6_record_urls_use_the_urls_host_and_the_canonical_form(docusaurus):
 
 
 def test_why4_no_boilerplate_and_full_recall_and_precision_of_the_main_content(docusaurus):
-    texts: dict[str, list[str]] = {}
+    pages: dict[str, list[dict]] = {}
     for record in docusaurus.records:
-        texts.setdefault(record["fetched_url"], []).append(markdown_to_plain(record["text"]))
+        pages.setdefault(record["fetched_url"], []).append(record)
         for phrase in BOILERPLATE:
             assert phrase not in record["text"], (phrase, record["url"])
-    assert len(texts) == sum(len(pages) for pages in DOCUSAURUS_PAGES.values())
-    for url, parts in texts.items():
+    assert len(pages) == sum(len(paths) for paths in DOCUSAURUS_PAGES.values())
+    for url, records in pages.items():
         local = SITES / "docusaurus" / (url.split("/", 3)[3].rstrip("/") + "/index.html")
-        main = main_content(local.read_text(encoding="utf-8"))
-        records_text = "\n".join(parts)   # in document order: n-grams across records count
-        assert recall(main, [records_text]) >= 0.99, url              # the page's content is all there
-        assert recall(records_text, [main]) >= 0.99, url              # and nothing else
-
-
-def main_content(html_text: str) -> str:
-    """The page's own text as a reader sees it: the markdown body without the permalink signs
-    (blocks and table cells set apart, as a browser shows them)."""
-    doc = lxml_html.document_fromstring(html_text)
-    body = doc.cssselect("div.theme-doc-markdown")[0]
-    for link in body.cssselect("a.hash-link"):
-        link.drop_tree()
-    for tabs in body.cssselect("div.tabs-container"):   # each tab as a reader opens it: label, panel
-        labels = [tab.text_content() for tab in tabs.cssselect("li[role=tab]")]
-        for label, panel in zip(labels, tabs.cssselect("div[role=tabpanel]")):
-            heading = lxml_html.Element("p")
-            heading.text = label
-            panel.addprevious(heading)
-        tabs.cssselect("ul[role=tablist]")[0].drop_tree()
-    return text_of(body)
+        figures = page_fidelity(local.read_text(encoding="utf-8"), records)   # bench/fidelity.py
+        assert figures["recall"] >= 0.99 and figures["precision"] >= 0.99, (url, figures)
+        assert figures["anchors"] == 1.0, (url, figures)
 
 
 def test_why7_no_template_warning_for_code(docusaurus):
