@@ -27,7 +27,7 @@ from output.manifest import manifest_path_for
 
 from .hooks import hooks_for
 from .ledger import silence_problem, version_table
-from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl
+from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         check_resumable(profile, budget, args.out)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
+        requested = parse_version_filter(args.versions)
+        if isinstance(requested, set):   # named versions: checked against the site before any output
+            check_requested_versions(requested, site_plan(profile, base_url))
         return run_crawl(profile, base_url, args)
     except (ConfigError, BudgetError, TokenizerError, ProfileError, PreflightError) as error:
         print(f"docprompts: error: {error}", file=sys.stderr)

@@ -100,6 +100,16 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     return Plan(profile, detection, versions, public_base, fetch_base)
 
 
+def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
+    """The versions a profile's entry page names (and its versions.json), for a crawl by site
+    name or ``--profile``."""
+    final_url, html_text = fetch(fetch_base_url + profile.entry)
+    versions = page_versions(lxml_html.document_fromstring(html_text), final_url, profile)
+    if profile.versions.versions_json:
+        versions.update(json_versions(fetch_base_url + profile.versions.versions_json, profile))
+    return Plan(profile, None, versions, profile.public_base_url or fetch_base_url, fetch_base_url)
+
+
 def redirect_target(html_text: str, page_path: str) -> str | None:
     """Where a page that only redirects (script, meta refresh) sends the visitor, as a path;
     None for a page with content. The stub's single link is the target when its script is not

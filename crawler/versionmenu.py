@@ -58,6 +58,8 @@ def menu_versions(links: list[tuple[str, str]], rules: VersionRules) -> dict[str
     found: dict[str, tuple[str, str]] = {}
     rests = {_rest(path, rules) for _, path in links} - {None}
     for label, path in links:
+        if not rules.url_pattern.match(path):
+            continue   # not a docs page ("All versions" -> /versions, a changelog...)
         slug = candidate_slug(path, rules)
         if not rules.unversioned:
             if slug and slug not in rules.aliases:

@@ -202,3 +202,41 @@ def test_an_unknown_layout_gets_the_generic_profile_with_a_warning(tmp_path):
     assert result.returncode in (0, 1), result.stderr[-2000:]
     records = read_records(out)
     assert records and all(r["url"].startswith(base_url + "/20/") for r in records)
+
+
+# -- the natural profile a user writes from the README (issue 11, points 1, 3 and 9) -----------------
+NATURAL_PROFILE = r"""
+name = "operator"
+source = "streamlet_operator"
+entry = "/docs/getting-started"
+[versions]
+url_pattern = '^/docs/(?:(?P<slug>\d+\.\d+|next)/)?'
+links = ["ul.dropdown__menu a.dropdown__link"]
+seeds = ["/docs/{slug}/getting-started"]
+[scope]
+allow = ['^/docs/']
+[[pages]]
+name = "doc"
+path = '^/docs/(?:(?P<slug>\d+\.\d+|next)/)?[^?#]*$'
+content_root = "div.theme-doc-markdown"
+strip = ["a.hash-link"]
+"""
+
+
+def test_why1_why3_why9_the_natural_profile_crawls_the_unversioned_release(tmp_path):
+    path = tmp_path / "operator.toml"
+    path.write_text(NATURAL_PROFILE, encoding="utf-8")
+    out = tmp_path / "out" / "operator.jsonl"
+    out.parent.mkdir()
+    with serve_directory(SITES / "docusaurus") as base_url:
+        unknown = run_docprompts("crawl", "--profile", str(path), "--base-url", base_url, "--out", str(out),
+                                 "--versions", "31.0")
+        assert list(out.parent.iterdir()) == []   # checked before anything was written
+        result = run_docprompts("crawl", "--profile", str(path), "--base-url", base_url, "--out", str(out),
+                                "--versions", "2.0,next", "--workers", "0")
+    assert unknown.returncode == 2 and "unknown version(s) 31.0" in unknown.stderr
+    assert result.returncode == 0, result.stderr[-2000:]
+    crawl = Crawl(result, out, base_url)
+    assert crawl.manifest["versions"]["latest"] == "2.0"
+    assert len(crawl.pages("2.0")) == 5 and len(crawl.pages("next")) == 5
+    assert any(r["url"].endswith("/docs/getting-started") for r in crawl.records if r["version"] == "2.0")

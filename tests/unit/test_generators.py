@@ -168,7 +168,8 @@ def test_why1_why2_unversioned_newest_release_is_found_and_named_by_its_label():
     assert slug_of_path("/docs/next/ci", rules, known) == "next"
     assert version_name(UNVERSIONED, "2.0", rules, str) == "2.0"
     # Custom labels: the slug reads like the label, or the same page sits beside it.
-    links = [("v3.x (current)", "/docs/intro"), ("v2.x", "/docs/2.x/intro"), ("Canary", "/docs/canary/setup")]
+    links = [("v3.x (current)", "/docs/intro"), ("v2.x", "/docs/2.x/intro"), ("Canary", "/docs/canary/setup"),
+             ("All versions", "/versions")]
     assert menu_slugs(links, rules) == {UNVERSIONED: "v3.x (current)", "2.x": "v2.x", "canary": "Canary"}
 
 
