@@ -61,9 +61,12 @@ def rewrite_radio_tabs(root) -> None:
 
 # -- admonitions -----------------------------------------------------------------------------------
 def rewrite_admonitions(root) -> None:
-    for box in root.xpath(".//div[contains(@class, 'theme-admonition')]"):
-        heading = box.xpath("./div[contains(@class, 'admonitionHeading')]")
-        content = box.xpath("./div[contains(@class, 'admonitionContent')]")
+    # Docusaurus: v3 and late v2 "theme-admonition" (CSS-module classes admonitionHeading_xyz),
+    # early v2 "admonition" with an h5 in "admonition-heading" (which must not start a section).
+    for box in root.xpath(".//div[contains(@class, 'theme-admonition') or "
+                          "contains(concat(' ', normalize-space(@class), ' '), ' admonition ')]"):
+        heading = box.xpath("./div[contains(@class, 'admonitionHeading') or contains(@class, 'admonition-heading')]")
+        content = box.xpath("./div[contains(@class, 'admonitionContent') or contains(@class, 'admonition-content')]")
         if heading and content:
             _title_into(content[0], _text(heading[0]))
             _drop(heading[0])

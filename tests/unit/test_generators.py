@@ -231,3 +231,14 @@ def test_why1_an_optional_slug_group_means_the_release_at_the_unversioned_path()
     assert hooks_for(profile).version_links(doc, "http://h/docs/getting-started") == \
         {"next": "next", UNVERSIONED: "2.0", "1.4": "1.4"}
     assert slug_of_path("/docs/operations/backups", profile.versions, {"next", "1.4"}) == UNVERSIONED
+
+
+def test_docusaurus_v2_admonition_heading_is_a_title_not_a_section():
+    # Docusaurus 2.0's compiled MDX emits this (div.admonition > div.admonition-heading > h5 with
+    # span.admonition-icon, then div.admonition-content), as published sites' bundles show.
+    root = body_of('<div class="admonition admonition-note alert alert--secondary">'
+                   '<div class="admonition-heading"><h5><span class="admonition-icon"><svg></svg></span>note</h5></div>'
+                   '<div class="admonition-content"><p>Listener names are short.</p></div></div>')
+    rewrite_widgets(root)
+    assert root.xpath(".//h5") == []
+    assert " ".join(text_of(root).split()) == "Note: Listener names are short."
