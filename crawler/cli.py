@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "sites":
             for name, profile in builtin_profiles().items():
-                print(f"{name:<8} {profile.public_base_url or '(give --base-url)':<28} {profile.description}")
+                print(f"{name:<10} {profile.public_base_url or '(give the URL)':<26} {profile.description}")
             return EXIT_OK
         budget = check_options(args)
         if args.command == "demo":

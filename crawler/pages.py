@@ -194,8 +194,8 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
     # Drift alarm: the root as selected, before the profile's strip list (a section index or a
     # TOC stripped on purpose is no drift; a root that found the wrong element is).
-    layout_share = (round(main_text_share(reference, text_of(content_root(doc, kind, reference))), 4)
-                    if info.check_layout else None)
+    share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if info.check_layout else None
+    layout_share = round(share, 4) if share is not None else None
     sections, content_text = extract_sections(doc, kind, reference)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
     records = build_records(info, sections, budget, count, crawled_at)

@@ -616,9 +616,11 @@ class DocsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def sample_layout(self, version: str) -> bool:
-        """Check this page against trafilatura's main text? The first pages of each version."""
+        """Check this page against trafilatura's main text? Until a version has SAMPLE_PAGES
+        judged pages (short pages are not judged), and at most 4 x SAMPLE_PAGES tries."""
         self.layout_sampled[version] = self.layout_sampled.get(version, 0) + 1
-        return self.layout_sampled[version] <= SAMPLE_PAGES
+        return (len(self.layout_shares.get(version, [])) < SAMPLE_PAGES
+                and self.layout_sampled[version] <= 4 * SAMPLE_PAGES)
 
     def check_layout_drift(self) -> None:
         """The layout-drift alarm: a warning, a manifest failure (kind ``layout_drift``), exit 1."""
