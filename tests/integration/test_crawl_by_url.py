@@ -153,7 +153,9 @@ def test_why5_a_scope_deny_leaves_a_version_out_without_a_failure(tmp_path):
 def test_a_profile_whose_content_root_drifted_raises_the_layout_alarm(tmp_path):
     profile = (PROJECT / "crawler" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
     # A "redesign": the root now finds only the page's title block.
-    profile = re.sub(r"content_root = \[.*\]", 'content_root = ["div.theme-doc-markdown > header"]', profile)
+    profile = re.sub(r"content_root = \[.*?\]\nsection_levels",
+                     'content_root = ["div.theme-doc-markdown > header"]\nsection_levels', profile, flags=re.S)
+    assert 'content_root = ["div.theme-doc-markdown > header"]' in profile
     path = tmp_path / "drifted.toml"
     path.write_text(profile, encoding="utf-8")
     crawl = crawl_url(tmp_path, "docusaurus", "/docs/getting-started", "--profile", str(path),
