@@ -140,11 +140,17 @@ def shipped_for_host(host: str) -> SiteProfile | None:
 
 
 def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SiteProfile:
-    """The profile with the URL's page as its entry and the URL's host for record URLs. A
+    """The profile with the URL's page as its entry, the URL's host for record URLs and as the
+    site's name (records' ``site`` and ``source``). A
     profile that assumes no docs folder (generic, docsy) gets the URL's first folder as its
     scope (``/guide/intro.html`` -> ``/guide/``; the whole site for a page at the root)."""
-    changes: dict = {"entry": entry_path, "public_base_url": public_base}
-    if profile.name in SCOPED_BY_URL and not profile.allow:
+    host = urlsplit(public_base).netloc.lower()
+    # Named after the site, not the generator: records say which site they come from, and two
+    # Docusaurus sites crawled with one --state DIR keep separate states.
+    changes: dict = {"entry": entry_path, "public_base_url": public_base,
+                     "name": re.sub(r"[^a-z0-9]+", "-", host).strip("-") or profile.name,
+                     "source": re.sub(r"[^a-z0-9]+", "_", host).strip("_") or profile.source}
+    if profile.name in SCOPED_BY_URL and not profile.allow:   # (the shipped name, before renaming)
         first = entry_path.strip("/").split("/")[0] if entry_path.count("/") > 1 else ""
         changes["allow"] = (re.compile("^/" + (re.escape(first) + "(?:/|$)" if first else "")),)
     return dataclasses.replace(profile, **changes)
@@ -207,12 +213,13 @@ def announce(plan: Plan) -> list[str]:
     if plan.detection is not None:
         detection = plan.detection
         generator = detection.generator + (f" {detection.version}" if detection.version else "")
-        lines.append(f"docprompts: detected {generator} ({detection.evidence}): profile {plan.profile.name}")
+        lines.append(f"docprompts: detected {generator} ({detection.evidence}): profile {detection.profile} "
+                     f"(site {plan.profile.name})")
         if not detection.known:
             lines.append("docprompts: warning: no shipped profile for this site's layout; the generic "
                          "profile reads each page's main content as trafilatura finds it (check the "
                          "output, or write a profile: see README 'Add your own site')")
     else:
-        lines.append(f"docprompts: profile {plan.profile.name} (given)")
+        lines.append(f"docprompts: profile {plan.profile.path or plan.profile.name} (given; site {plan.profile.name})")
     lines.append(f"docprompts: versions on {plan.profile.entry}: {', '.join(describe_versions(plan)) or 'none'}")
     return lines

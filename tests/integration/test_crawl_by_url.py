@@ -55,6 +55,8 @@ def test_docusaurus_is_detected_and_its_versions_printed(docusaurus):
     assert docusaurus.result.returncode == 0, docusaurus.result.stderr[-3000:]
     err = docusaurus.result.stderr
     assert "detected Docusaurus v3.9.2" in err and "profile docusaurus" in err
+    site = docusaurus.base_url.split("//")[1].replace(".", "-").replace(":", "-")   # 127-0-0-1-PORT
+    assert {r["site"] for r in docusaurus.records} == {site}
     assert re.search(r"versions on /docs/getting-started: .*2\.0 \(unversioned path\).*1\.4.*Next", err) \
         or re.search(r"versions on /docs/getting-started: .*Next.*2\.0 \(unversioned path\).*1\.4", err), err
 
