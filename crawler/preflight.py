@@ -92,7 +92,14 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
         profile = own_site
     else:
         detection = detect_generator(html_text)
-        profile = point_at(load_site(detection.profile), entry_path, public_base)
+        profile = load_site(detection.profile)
+        page_path = hooks_for(profile).canonical_path(urlsplit(final_url).path)
+        if not profile.kinds_for(page_path):   # e.g. a Sphinx site that is not under /en/<version>/
+            profile = with_layout_of(profile)
+            detection = dataclasses.replace(detection, evidence=detection.evidence + (
+                f"; {page_path} is outside the {detection.profile} profile's version paths: one "
+                f"version, read with its layout"))
+        profile = point_at(profile, entry_path, public_base)
     doc = lxml_html.document_fromstring(html_text)
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
@@ -137,6 +144,17 @@ def shipped_for_host(host: str) -> SiteProfile | None:
         if profile.public_base_url and urlsplit(profile.public_base_url).hostname == host:
             return profile
     return None
+
+
+def with_layout_of(profile: SiteProfile) -> SiteProfile:
+    """The generic profile (one version, the URL's first folder) reading pages the way
+    ``profile`` does (its content roots, boilerplate and section levels; trafilatura's root
+    where those are not found)."""
+    generic = load_site(GENERIC_PROFILE)
+    layout = profile.page_kinds[0]
+    kind = dataclasses.replace(generic.page_kinds[0], content_roots=layout.content_roots,
+                               strip=layout.strip, section_levels=layout.section_levels)
+    return dataclasses.replace(generic, page_kinds=(kind,), description=f"{profile.name} layout, one version")
 
 
 def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SiteProfile:

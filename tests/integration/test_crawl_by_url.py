@@ -244,3 +244,18 @@ def test_why1_why3_why9_the_natural_profile_crawls_the_unversioned_release(tmp_p
     assert crawl.manifest["versions"]["latest"] == "2.0"
     assert len(crawl.pages("2.0")) == 5 and len(crawl.pages("next")) == 5
     assert any(r["url"].endswith("/docs/getting-started") for r in crawl.records if r["version"] == "2.0")
+
+
+def test_a_known_generator_outside_its_profiles_paths_is_read_with_its_layout_as_one_version(tmp_path):
+    """A Sphinx site not under /en/<version>/ (here the fixture's en/ folder served as the root):
+    detected as Sphinx, crawled as one version with Sphinx's content root and boilerplate list."""
+    out = tmp_path / "sphinx-root.jsonl"
+    with serve_directory(SITES / "sphinx" / "en") as base_url:
+        result = run_docprompts("crawl", base_url + "/2.0/quickstart.html", "--out", str(out), "--workers", "0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "detected Sphinx" in result.stderr and "read with its layout" in result.stderr
+    records = read_records(out)
+    assert {r["version"] for r in records} == {"latest"}
+    assert {r["url"].split("#")[0].rsplit("/", 1)[1] for r in records} >= {"quickstart.html", "concepts.html"}
+    assert all(r["url"].startswith(base_url + "/2.0/") for r in records)
+    assert not any("¶" in r["text"] or "View page source" in r["text"] for r in records)
