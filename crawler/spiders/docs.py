@@ -37,7 +37,7 @@ from ..render import parse_template_context
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
 from ..maintext import SAMPLE_PAGES, layout_drift
-from ..versionmenu import UNVERSIONED, current_label, is_prerelease, matches_request, slug_of_path
+from ..versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
 from ..workers import PageWorkers, default_processes, release_freed_memory
 
 _VERSION_ARGUMENT = re.compile(r"^[\w.+-]+$")  # the site's own names: "2.0", "v3", "next", "stable"
