@@ -272,6 +272,10 @@ def summarise(out: Path, started: float) -> int:
     for line in version_table(manifest.get("discovery", {})):
         print(line)
     print(f"docprompts: wrote {out} and {manifest_file}")
+    problem = silence_problem(manifest)
+    if problem and not manifest["records"] and not versions["unknown_requested"]:
+        print(f"docprompts: error: {problem}", file=sys.stderr)   # one line: what was tried, and why
+        return EXIT_PARTIAL
     if manifest["pages_failed"]:
         print(f"docprompts: {manifest['pages_failed']} pages failed (listed in the manifest):", file=sys.stderr)
         for failure in manifest["failures"][:10]:
@@ -280,7 +284,6 @@ def summarise(out: Path, started: float) -> int:
         print(f"docprompts: error: unknown version(s) {', '.join(versions['unknown_requested'])}; "
               f"the site has {', '.join(versions['discovered'])}", file=sys.stderr)
         return EXIT_USAGE
-    problem = silence_problem(manifest)
     if problem:
         print(f"docprompts: error: {problem}", file=sys.stderr)
         return EXIT_PARTIAL

@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 
 __all__ = [
     "PageEvidence", "RedirectScript", "canonical_url", "current_version", "discover",
     "is_redirect_stub", "page_links", "parse_redirect_script", "parse_versions_json",
-    "redirect_stub", "sitemap_entries", "sitemaps_in_robots", "version_links",
+    "redirect_stub", "sitemap_entries", "version_links",
 ]
 
 
@@ -52,10 +52,11 @@ def page_links(doc) -> list[str]:
 
 def canonical_url(doc) -> str | None:
     """The URL the page calls itself: ``<link rel=canonical>``, else Open Graph's ``og:url``."""
-    for value in doc.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
-        value = str(value).strip()
-        if urlsplit(value).scheme in ("http", "https"):
-            return value.split("#", 1)[0]
+    for query in ("//head/link[@rel='canonical']/@href", "//head/meta[@property='og:url']/@content"):
+        for value in doc.xpath(query):
+            value = str(value).strip()
+            if urlsplit(value).scheme in ("http", "https"):
+                return value.split("#", 1)[0]
     return None
 
 
@@ -232,10 +233,6 @@ def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
     if kind not in ("urlset", "sitemapindex"):
         return "", []
     return kind, [entry["loc"].strip() for entry in sitemap if entry.get("loc")]
-
-
-def sitemaps_in_robots(robots_text: str, base_url: str) -> list[str]:
-    return list(sitemap_urls_from_robots(robots_text, base_url=base_url))
 
 
 # -- one page -------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class DiscoveryLedger:
     def __init__(self) -> None:
         self.versions: dict[str, VersionBook] = {}
         self.reasons: dict[str, str] = {}                 # canonical path -> why it was not fetched
-        self.sitemap_paths: set[str] = set()              # in-scope pages a sitemap lists
+        self.sitemap_paths: dict[str, str] = {}           # in-scope page a sitemap lists -> version
         self.tried: list[str] = []                        # entry points, for the "found nothing" line
 
     def book(self, version: str) -> VersionBook:
@@ -81,8 +81,10 @@ class DiscoveryLedger:
     def ordered(self) -> list[tuple[str, VersionBook]]:
         return sorted(self.versions.items(), key=lambda item: version_sort_key(item[0]))
 
-    def sitemap_unreached(self, fetched_or_known: set[str]) -> list[str]:
-        return sorted(self.sitemap_paths - fetched_or_known)
+    def sitemap_unreached(self, fetched: set[str]) -> list[str]:
+        """Pages of the requested versions a sitemap lists that the crawl never fetched."""
+        return sorted(path for path, version in self.sitemap_paths.items()
+                      if path not in fetched and version in self.versions and self.versions[version].requested)
 
     def to_dict(self) -> dict:
         fetched = set().union(*(book.fetched for book in self.versions.values())) if self.versions else set()
@@ -117,10 +119,15 @@ def silence_problem(manifest: dict) -> str | None:
         found = [version for version, book in discovery.get("versions", {}).items() if book["requested"]]
         tried = ", ".join(discovery.get("tried", [])) or "the entry page"
         fetched = manifest.get("pages_fetched", 0)
+        failures = manifest.get("failures") or []
+        first = f": {failures[0]['url']}: {failures[0]['reason']}" if failures else ""
+        unfetched = [entry for book in discovery.get("versions", {}).values() if book["requested"]
+                     for entry in book["linked_not_fetched"]]
+        example = f" (e.g. {unfetched[0]['path']}: {unfetched[0]['reason']})" if unfetched else ""
         return (f"no records: tried {tried}; {len(found)} version(s) requested"
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
-                f"{fetched} content page(s) fetched, {manifest.get('pages_failed', 0)} failed "
-                f"(see the manifest's discovery and failures)")
+                f"{fetched} content page(s) fetched, {len(unfetched)} linked page(s) not fetched{example}, "
+                f"{len(failures)} failed{first} (the manifest lists discovery and failures)")
     empty = discovery.get("empty_versions") or []
     if empty:
         return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "

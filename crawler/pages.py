@@ -85,7 +85,7 @@ def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Sec
     holding ``main_text`` (trafilatura's main text of the page)."""
     root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
-    rewrite_widgets(root)   # tabs as labelled blocks, admonitions with their title
+    rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
@@ -173,8 +173,10 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
              "version_entries": hooks.version_entries(doc, info.fetched_url),
              "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
-    if evidence.is_redirect_stub or all(kind.role == "redirects" for kind in kinds):
+    has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
+    if (evidence.is_redirect_stub and not has_layout) or all(kind.role == "redirects" for kind in kinds):
         # A redirect stub is never content, whatever its URL looks like; what it points to is.
+        # (A short page of a known layout that also runs a redirecting script stays a page.)
         redirects = evidence.redirects or hooks.redirect_map(doc)
         followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
         return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,

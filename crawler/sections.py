@@ -32,19 +32,23 @@ class Section:
 def split_sections(blocks: list[Block], section_levels: tuple[int, ...], page_title: str) -> list[Section]:
     """Group blocks into sections at the headings of ``section_levels``.
 
-    Deeper headings stay inside their section as Markdown sub-headings. A heading without an id
-    takes the nearest anchor above it. Heading-only sections (a chapter title directly followed
-    by its first sub-section) hand their heading and anchors to the next section, so every
-    anchor and every heading's words still land in some section.
+    Deeper headings stay inside their section as Markdown sub-headings. A page that opens with
+    its h1 title keeps it first in every path, even where the text uses h1 for its own parts.
+    A heading without an id takes the nearest anchor above it. Heading-only sections (a chapter
+    title directly followed by its first sub-section) hand their heading and anchors to the next
+    section, so every anchor and every heading's words still land in some section.
     """
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     last_anchor: str | None = None
     current = Section(page_title, 0, [page_title] if page_title else [], None, [])
+    title_kept = 0   # 1 once the page opens with its h1 title: later h1s (Markdown "#") go below it
     for block in blocks:
         if block.kind == "heading" and block.level in section_levels:
             sections.append(current)
-            while stack and stack[-1][0] >= block.level:
+            if not stack and block.level == 1 and not any(s.level for s in sections):
+                title_kept = 1
+            while len(stack) > title_kept and stack[-1][0] >= block.level:
                 stack.pop()
             stack.append((block.level, block.text))
             anchor = block.ids[0] if block.ids else last_anchor

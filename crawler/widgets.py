@@ -5,10 +5,13 @@ list of labels followed by unlabelled code blocks ("pip Docker Binary" then thre
 admonition's title is a styled word ("caution") or a custom title lost among paragraphs. Both
 are rewritten in the cleaned content tree, before Markdown conversion, for every generator:
 
-- tabs as labelled blocks: each panel is preceded by ``**label**`` (Docusaurus and any ARIA
-  ``role="tablist"`` widget, MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``);
+- tabs as labelled blocks: each panel is preceded by ``**label**`` (Docsy / Bootstrap
+  ``ul.nav-tabs`` + ``div.tab-content``, Docusaurus and any ARIA ``role="tablist"`` widget,
+  MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``);
 - admonitions as ``**Title:** first paragraph`` (Docusaurus ``theme-admonition``, the
-  ``admonition-title`` of Sphinx and Python-Markdown / MkDocs, ``<details><summary>``).
+  ``admonition-title`` of Sphinx and Python-Markdown / MkDocs, ``<details><summary>``); a
+  Bootstrap / Docsy ``div.alert`` (told apart from the text only by its colour) as
+  ``**Note:** ...``.
 
 Pure functions over an lxml tree; nothing here knows a site.
 """
@@ -19,13 +22,46 @@ from lxml import html as lxml_html
 LABEL_CLASS = "docprompts-label"
 
 
+_PANE_TARGET_ATTRIBUTES = ("aria-controls", "data-bs-target", "data-target", "href")
+
+
 def rewrite_widgets(root) -> None:
+    label_tabs(root)          # Bootstrap first: its panes are matched by target id
     rewrite_aria_tabs(root)
     rewrite_radio_tabs(root)
     rewrite_admonitions(root)
+    mark_alerts(root)         # after the admonitions, which are alerts too (Docusaurus)
+
+
+unfold_widgets = rewrite_widgets   # the name issue 9 gave it
 
 
 # -- tabs ------------------------------------------------------------------------------------------
+def label_tabs(root) -> None:
+    """Docsy / Bootstrap: a ``ul.nav-tabs`` of labels, panes in the following ``div.tab-content``.
+    Each pane opens with its label (matched by target id, else by position)."""
+    for tab_list in root.cssselect("ul.nav-tabs, ol.nav-tabs, div.nav-tabs"):
+        labels = tab_list.cssselect("a.nav-link, button.nav-link") or tab_list.cssselect("li")
+        content = _following_tab_content(tab_list)
+        if content is None:
+            continue
+        panes = [pane for pane in content if isinstance(pane.tag, str) and "tab-pane" in pane.get("class", "")]
+        by_id = {pane.get("id"): pane for pane in panes if pane.get("id")}
+        for position, label in enumerate(labels):
+            pane = _pane_for(label, by_id)
+            if pane is None and position < len(panes):
+                pane = panes[position]
+            text = " ".join(label.text_content().split())
+            if pane is None or not text:
+                continue
+            heading = lxml_html.Element("p")
+            heading.append(_label_element(text))
+            heading.tail = pane.text
+            pane.text = None
+            pane.insert(0, heading)
+        _drop(tab_list)
+
+
 def rewrite_aria_tabs(root) -> None:
     """``role="tablist"`` of ``role="tab"`` labels, panels ``role="tabpanel"`` (Docusaurus,
     Docsy/Bootstrap, most component libraries): each panel gets its label, the list goes."""
@@ -83,6 +119,17 @@ def rewrite_admonitions(root) -> None:
         _title_into(box, text)
 
 
+def mark_alerts(root) -> None:
+    """``div.alert`` -> its text opened by "**Note:**" (its heading, if any, becomes plain text).
+    Admonitions already titled above (Docusaurus's are ``alert`` boxes too) are left alone."""
+    for alert in root.cssselect("div.alert"):
+        if "admonition" in alert.get("class", ""):
+            continue
+        for heading in alert.cssselect(".alert-heading"):
+            heading.tag = "p"   # a title inside the box, not a section of the page
+        _title_into(alert, "Note")
+
+
 def _title_into(box, title: str) -> None:
     """``**Title:**`` at the start of the box's first paragraph (or a paragraph of its own)."""
     title = title.strip().rstrip(":").strip()
@@ -91,7 +138,12 @@ def _title_into(box, title: str) -> None:
     title = title[0].upper() + title[1:]
     strong = _label_element(f"{title}:")
     first = next((child for child in box if isinstance(child.tag, str)), None)
-    if first is not None and first.tag == "p" and not (box.text or "").strip():
+    if (box.text or "").strip() or first is None:   # text right in the box: the title runs into it
+        strong.tail = " " + (box.text or "").lstrip()
+        box.text = None
+        box.insert(0, strong)
+        return
+    if first.tag == "p":
         strong.tail = " " + (first.text or "").lstrip()
         first.text = None
         first.insert(0, strong)
@@ -117,6 +169,21 @@ def _label_element(text: str):
     strong = lxml_html.Element("strong", {"class": LABEL_CLASS})
     strong.text = text
     return strong
+
+
+def _following_tab_content(tab_list):
+    for sibling in tab_list.itersiblings():
+        if isinstance(sibling.tag, str) and "tab-content" in sibling.get("class", "").split():
+            return sibling
+    return None
+
+
+def _pane_for(label, by_id: dict):
+    for attribute in _PANE_TARGET_ATTRIBUTES:
+        value = (label.get(attribute) or "").lstrip("#")
+        if value in by_id:
+            return by_id[value]
+    return None
 
 
 def _panels_of(tablist) -> list:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +27,11 @@ def read_records(path: Path) -> list[dict]:
 
 def read_manifest(path: Path) -> dict:
     return json.loads(Path(str(path) + ".manifest.json").read_text())
+
+
+def free_port() -> str:
+    """A loopback port nobody listens on (for servers started by a script that takes a port):
+    several checkouts may run the same test at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])

@@ -10,7 +10,6 @@ stay inside that version's documentation. Page content goes through the worker p
 from __future__ import annotations
 
 import ipaddress
-import json
 import posixpath
 import re
 from dataclasses import asdict
@@ -250,11 +249,10 @@ class DocsSpider(scrapy.Spider):
         in-scope pages are followed once their version is crawled; those never reached are
         listed in the manifest (``discovery.sitemap_unreached``)."""
         kind, locations = discovery.sitemap_entries(response.body)
-        own_hosts = {self.netloc, urlsplit(self.public_base_url).netloc}
         for location in locations:
+            # A site's sitemap names its pages under the site's public name (MkDocs' site_url,
+            # Hugo's baseURL): the path is what locates them on the server being crawled.
             parts = urlsplit(urljoin(response.url, location))
-            if parts.netloc not in own_hosts:
-                continue
             if kind == "sitemapindex":
                 yield self.request(parts.path, self.parse_sitemap, probe=True)
                 continue
@@ -263,8 +261,9 @@ class DocsSpider(scrapy.Spider):
             slug = self.slug_of(path, kinds)
             if not kinds or self.resolve_alias(slug) != slug:
                 continue
-            self.ledger.sitemap_paths.add(path)
-            self.ledger.found(self.hooks.slug_to_version(slug), "sitemap")
+            version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
+            self.ledger.sitemap_paths[path] = version
+            self.ledger.found(version, "sitemap")
             self.sitemap_pending.setdefault(slug, []).append(parts.path)
         for slug in list(self.sitemap_pending):
             if slug in self.scheduled:
@@ -341,6 +340,12 @@ class DocsSpider(scrapy.Spider):
                 yield self.request(seed, self.parse_page)
         for seed in self.profile.versions.optional_seeds:
             yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
+        # MkDocs (with mike) and Sphinx sitemaps sit in each version's folder, not at the root.
+        seeds = self.profile.versions.seeds
+        folder = posixpath.dirname(seeds[0].format(slug=slug)) if seeds else ""
+        if folder.strip("/"):
+            self.ledger.tried.append(f"{self.base_url}{folder}/sitemap.xml")
+            yield self.request(f"{folder}/sitemap.xml", self.parse_sitemap, probe=True)
 
     def probe_newer_versions(self):
         """Releases newer than any listed (Kafka links only older ones): the plugin names them."""
@@ -577,6 +582,10 @@ class DocsSpider(scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_versions_json:   # no version list: the entry page may say
+            self.logger.info("no versions list at %s", request.url)
+            yield self.request(self.profile.entry, self.parse_entry)
+            return
         if failure.check(HttpError) and failure.value.response.status == 404:
             if request.meta.get("probe"):
                 # An absent optional page (no Streams docs in old releases, no newer release).

@@ -17,12 +17,12 @@ from crawler.clean import drop_content_before, strip_boilerplate, text_of
 from output.coverage import markdown_to_plain, ngrams
 from output.records import validate_record
 
-from ..conftest import SHARED, read_manifest, read_records, run_docprompts
+from ..conftest import SHARED, free_port, read_manifest, read_records, run_docprompts
 
 MIRROR, GOLD = SHARED / "kafka-site", SHARED / "kafka-gold"
 pytestmark = [pytest.mark.acceptance,
               pytest.mark.skipif(not MIRROR.is_dir(), reason="../shared/kafka-site is absent")]
-PORT = "8093"
+
 
 # (version, T = inside a handlebars template / P = plain HTML, sentence as a browser shows it)
 KNOWN_SENTENCES = [
@@ -63,8 +63,8 @@ KNOWN_SENTENCES = [
 
 @pytest.fixture(scope="module")
 def mirror_crawl(tmp_path_factory):
-    serve = SHARED / "serve-kafka-site"
-    base_url = subprocess.run(["bash", str(serve), "start", PORT], capture_output=True, text=True,
+    serve, port = SHARED / "serve-kafka-site", free_port()
+    base_url = subprocess.run(["bash", str(serve), "start", port], capture_output=True, text=True,
                               check=True).stdout.strip().splitlines()[-1]
     try:
         out = tmp_path_factory.mktemp("mirror") / "kafka.jsonl"
@@ -72,7 +72,7 @@ def mirror_crawl(tmp_path_factory):
         assert result.returncode == 0, result.stderr[-3000:]
         return read_records(out), read_manifest(out)
     finally:
-        subprocess.run(["bash", str(serve), "stop", PORT], capture_output=True)
+        subprocess.run(["bash", str(serve), "stop", port], capture_output=True)
 
 
 def gold_pages():

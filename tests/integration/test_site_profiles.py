@@ -152,9 +152,6 @@ SITES = {
     },
     "kafka-hugo": {
         "profile": "kafka",            # the same command as the legacy kafka.apache.org mirror
-        # Its "Releases" menu names every release, as the real one does; only 4.0 and 4.1 are served
-        # (a crawl of all of them is partial, exit 1: versions found with no pages).
-        "arguments": ("--versions", "4.0,4.1"),
         "source": "apache_kafka",
         "prefix": "/{slug}/",
         "versions": {"4.0": "40", "4.1": "41"},
@@ -192,19 +189,14 @@ SITES = {
                   ("streams/developer-guide/config-streams/",
                    "Changing the application.id of a running application makes it start from scratch")],
         },
-        "boilerplate": ["Tags:", "Was this page helpful?", "Glad to hear it!", "Sorry to hear that.", "Feedback",
-                        "Last modified", "You are viewing documentation for an older version",
-                        "For up-to-date documentation, see the latest version", "Previous", "Next",
-                        "© 2014", "All Rights Reserved", "Privacy Policy", "DOWNLOAD STREAMLET",
-                        "View page source", "Edit this page", "Create documentation issue", "Tag Cloud",
-                        "Documentation Redirect Legacy", "Redirecting...", "hashIncludedMap",
-                        # div.section-index descriptions (a link list, not prose)
-                        "What Streamlet is, what it is good for, and how to take the first steps.",
-                        "Running, observing and maintaining Streamlet clusters in production.",
-                        "A client library for building stream processing applications on top of Streamlet.",
-                        "Which metrics Streamlet exposes and which of them deserve an alert."],
+        "boilerplate": ["Tags:", "Last modified", "You are viewing documentation for an older version",
+                        "For up-to-date documentation, see the latest version", "Previous:", "Next:",
+                        "The contents of this website are", "Apache License v2", "DOWNLOAD KAFKA",
+                        "View page source", "Edit this page", "Create child page", "Create documentation issue",
+                        "Print entire section", "Tag Cloud", "Documentation Redirect", "Redirecting...",
+                        "window.location.replace", "Books and Papers"],
         "index_boilerplate": None,
-        "never_fetched": [r"/documentation\.html$", r"^/39/", r"^/documentation", r"^/index\.html$"],
+        "never_fetched": [r"/documentation\.html$", r"/documentation/", r"^/index\.html$", r"/_print/"],
     },
 }
 SITE_NAMES = list(SITES)
@@ -461,8 +453,8 @@ _MAP_ENTRY = re.compile(r"""["']#([^"']+)["']\s*:\s*["']([^"']*)["']""")
 
 def legacy_map(slug: str) -> dict[str, str]:
     page = (SITES_ROOT / "kafka-hugo" / slug / "documentation.html").read_text(encoding="utf-8")
-    script = page[page.index("hashIncludedMap"):]
-    script = script[: script.index("};")]
+    script = page[page.index(f't="{slug}",o={{'):]
+    script = script[: script.index("},n=window")]
     return dict(_MAP_ENTRY.findall(script))
 
 
@@ -491,6 +483,21 @@ def test_legacy_redirect_pages_carry_their_old_anchors(crawls):
 def test_legacy_redirect_pages_make_no_records(crawls):
     crawl = crawls("kafka-hugo")
     assert not [r["url"] for r in crawl.records if "documentation" in r["fetched_url"]]
-    assert crawl.manifest["versions"]["discovered"][-3:] == ["3.9", "4.0", "4.1"]
-    assert len(crawl.manifest["versions"]["discovered"]) == 32   # the whole Releases menu, 0.7 .. 4.1
-    assert "3.9" not in crawl.manifest["versions"]["crawled"]     # only a bare redirect page, all 404
+    assert crawl.manifest["versions"]["discovered"] == ["4.0", "4.1"]   # the Releases menu
+    for version in ("4.0", "4.1"):
+        book = crawl.manifest["discovery"]["versions"][version]
+        assert book["redirect_stubs"] >= 1 and "stub" in book["found_by"] and "menu" in book["found_by"]
+        assert book["pages_with_records"] == book["pages_fetched"] - book["redirect_stubs"]
+        # 4.0 has no tiered-storage page: its stub's map entry is a dead link, listed with its reason
+        expected = [{"path": "/40/operations/tiered-storage/", "reason": "broken link (HTTP 404)"}] \
+            if version == "4.0" else []
+        assert book["linked_not_fetched"] == expected
+
+
+def test_docsy_tabs_are_labelled_and_alerts_are_notes(crawls):
+    records = crawls("kafka-hugo").of_page("41", "operations/tiered-storage/")
+    text = "\n".join(r["text"] for r in records)
+    linux, windows = text.index("**Linux and macOS**"), text.index("**Windows**")
+    assert linux < text.index("Run the shell script") < windows < text.index("Run the batch file")
+    assert "**Note:** One-way switch" in text and "Compacted topics cannot be tiered" in text
+    assert "nav-tabs" not in text and "\n#### One-way switch" not in text
