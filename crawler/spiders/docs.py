@@ -284,10 +284,13 @@ class DocsSpider(scrapy.Spider):
         return None if slug in self.profile.versions.aliases else slug
 
     def add_versions(self, found: dict[str, str]):
-        for slug, version in sorted(found.items()):
-            if slug in self.versions or slug in self.aliases or slug in self.profile.versions.aliases:
-                continue
-            self.versions[slug] = version
+        new = {slug: version for slug, version in sorted(found.items())
+               if slug not in self.versions and slug not in self.aliases
+               and slug not in self.profile.versions.aliases}
+        # All known before any is scheduled: with the newest release at the unversioned path, a
+        # path belongs to it only if it names no other version ("/docs/1.4/ci" is 1.4's).
+        self.versions.update(new)
+        for slug, version in new.items():
             if self.wanted(slug, version):
                 self.ledger.requested(version)
                 yield from self.schedule_version(slug)
