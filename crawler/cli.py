@@ -1,6 +1,7 @@
 """``docprompts``: crawl a documentation site into budgeted compression prompts (JSONL).
 
     docprompts demo                        # offline: the bundled sample site, on loopback
+    docprompts crawl https://docs.example.org/docs/intro   # any docs site: generator detected
     docprompts crawl kafka                 # the real site, every version
     docprompts crawl kafka --base-url http://127.0.0.1:8088 --versions 2.0,3.9
     docprompts crawl --profile my-site.toml --base-url http://127.0.0.1:8000
@@ -27,6 +28,7 @@ from output.safety import OutputError, UnsafePath, check_crawl_paths, printable
 
 from .hooks import hooks_for
 from .ledger import silence_problem, version_table
+from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
 from .profiles import ProfileError
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
@@ -83,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
     crawl = commands.add_parser("crawl", help="crawl a site by its profile")
-    crawl.add_argument("site", nargs="?", help="a shipped site profile (see `docprompts sites`)")
+    crawl.add_argument("site", nargs="?", help="a docs page's URL (http(s)://...: the generator is "
+                       "detected), or a shipped site profile (see `docprompts sites`)")
     crawl.add_argument("--profile", help="your own site profile (a TOML file) instead of SITE")
     crawl.add_argument("--state", metavar="DIR",
                        help="incremental: remember this run in DIR; the next run emits only new and "
@@ -112,7 +115,7 @@ def run_command(args) -> int:
     try:
         if args.command == "sites":
             for name, profile in builtin_profiles().items():
-                print(f"{name:<8} {profile.public_base_url or '(give --base-url)':<28} {profile.description}")
+                print(f"{name:<10} {profile.public_base_url or '(give the URL)':<26} {profile.description}")
             return EXIT_OK
         budget = check_options(args)
         if args.command == "demo":
@@ -120,6 +123,8 @@ def run_command(args) -> int:
 
             with serve_demo_site() as base_url:
                 return run_crawl(load_site("kafka"), base_url, args)
+        if is_url(args.site):
+            return crawl_url(args, budget)
         if bool(args.site) == bool(args.profile):
             raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) +
                               ") or --profile FILE, not both")
@@ -129,10 +134,25 @@ def run_command(args) -> int:
         check_resumable(profile, budget, args.out)
         base_url = parse_base_url(args.base_url, profile.public_base_url)
         check_reachable(base_url + profile.entry)
+        requested = parse_version_filter(args.versions)
+        if isinstance(requested, set):   # named versions: checked against the site before any output
+            check_requested_versions(requested, site_plan(profile, base_url))
         return run_crawl(profile, base_url, args)
-    except (ConfigError, BudgetError, TokenizerError, ProfileError, UnsafePath) as error:
+    except (ConfigError, BudgetError, TokenizerError, ProfileError, UnsafePath, PreflightError) as error:
         print(f"docprompts: error: {printable(error)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def crawl_url(args, budget: Budget) -> int:
+    """``docprompts crawl URL``: detect the generator (or take --profile), say what was found,
+    check --versions against the site's own names, then crawl."""
+    plan = plan_crawl(args.site, args.profile, args.base_url)
+    for line in announce(plan):
+        print(line, file=sys.stderr)
+    check_requested_versions(parse_version_filter(args.versions), plan)
+    hooks_for(plan.profile)
+    check_resumable(plan.profile, budget, args.out)
+    return run_crawl(plan.profile, plan.fetch_base_url, args)
 
 
 def check_options(args) -> Budget:

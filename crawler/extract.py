@@ -114,6 +114,8 @@ class _BlockBuilder:
             self.list(element, ordered=tag == "ol")
         elif tag == "br":
             self.inline.append(_LINE_BREAK)
+        elif tag == "strong" and element.get("class") == "docprompts-label":   # crawler.widgets
+            self.inline.append(f"**{element.text_content().strip()}**")
         elif tag == "code" and len(element) == 0:
             self.inline.append(f"`{element.text or ''}`" if (element.text or "").strip() else element.text or "")
         elif tag in BLOCK_TAGS:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from . import discovery
 from .profiles import ProfileError, SiteProfile
+from .versionmenu import menu_entries, menu_labels, menu_links, version_name
 
 
 def default_canonical_path(path: str) -> str:
@@ -83,8 +84,17 @@ class SiteHooks:
     def version_links(self, doc, page_url: str) -> dict[str, str]:
         """Versions named by the page's version links: {slug: version}, aliases left out."""
         rules = self.profile.versions
+        if rules.unversioned or rules.named_by == "label":   # the menu's own names (versionmenu)
+            return {slug: version_name(slug, label, rules, self.slug_to_version)
+                    for slug, label in menu_labels(doc, page_url, rules).items()}
         return discovery.version_links(doc, page_url, rules.link_selectors, self.slug_of_url,
                                        self.version_label, rules.aliases)
+
+    def version_entries(self, doc, page_url: str) -> dict[str, str]:
+        """{slug: path} of the version menu's links, for profiles that enter each version by
+        it (``seeds = []``); empty otherwise."""
+        rules = self.profile.versions
+        return {} if rules.seeds else menu_entries(menu_links(doc, page_url, rules), rules)
 
     def current_version(self, doc, page_url: str) -> str | None:
         """The page's own version: the plugin's answer, the menu's current item, or the URL."""

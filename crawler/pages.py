@@ -21,10 +21,11 @@ from .discovery import discover, page_links
 from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
 from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
+from .maintext import main_text, main_text_root, main_text_share
 from .profiles import PageKind, SiteProfile
 from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
-from .widgets import unfold_widgets
 from .sections import Section, split_sections
+from .widgets import rewrite_widgets
 
 
 class MissingTemplateContext(ValueError):
@@ -46,6 +47,8 @@ class PageInfo:
     page_path: str          # canonical path, e.g. /20/documentation.html
     public_url: str         # canonical public URL of the page (no fragment)
     fetched_url: str
+    is_prerelease: bool = False   # an unreleased version ("next")
+    check_layout: bool = False    # compare the content root with trafilatura's main text
 
 
 @dataclass
@@ -64,6 +67,8 @@ class PageResult:
     content_words: int = 0
     redirect_stub: bool = False                         # a page that only sends elsewhere: no records
     public_url: str = ""                                # the page's URL in its own canonical form
+    layout_share: float | None = None                   # share of trafilatura's main text held
+    version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
 
 
 def parse_html(html_text: str):
@@ -87,16 +92,29 @@ def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None
         render_templates(doc, context, profile.template_names)
 
 
-def extract_sections(doc, kind: PageKind) -> tuple[list[Section], str]:
-    """Cleaned sections of a rendered page, and the page's cleaned text."""
-    root = select_content_root(doc, kind.content_roots)
+def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Section], str]:
+    """Cleaned sections of a rendered page, and the page's cleaned text. With
+    ``content_fallback = "main-text"``, a page without a known root is read from the element
+    holding ``main_text`` (trafilatura's main text of the page)."""
+    root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
-    unfold_widgets(root)
+    rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
     sections = split_sections(html_to_blocks(root), kind.section_levels, title)
     return sections, repair_text(text_of(root))
+
+
+def content_root(doc, kind: PageKind, main_text: str = ""):
+    """The page's content element: the profile's root, else (``content_fallback``) the element
+    holding trafilatura's main text."""
+    try:
+        return select_content_root(doc, kind.content_roots)
+    except ContentNotFound:
+        if kind.content_fallback != "main-text":
+            raise
+        return main_text_root(doc, main_text)
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
@@ -115,7 +133,8 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
                          seen_leads[lead.ordinal], chunk.chunk_index),
             source=info.source, site=info.site, version=info.version,
-            version_slug=info.version_slug, is_latest=info.is_latest, url=url,
+            version_slug=info.version_slug, is_latest=info.is_latest,
+            is_prerelease=info.is_prerelease, url=url,
             fetched_url=info.fetched_url, title=lead.title, path=list(lead.path),
             anchors=chunk.anchors, chunk_index=chunk.chunk_index, chunk_count=chunk.chunk_count,
             text=chunk.text, text_tokens=chunk.text_tokens, target_tokens=target,
@@ -130,12 +149,20 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
 
 def own_public_url(info: PageInfo, canonical: str | None, canonical_path) -> str:
     """The page's public URL in the form the page gives itself (``og:url`` / rel=canonical),
-    when that names this same page: a canonical link to another version or page is ignored."""
+    when that names this same page: a canonical link to another version or page is ignored.
+    "/docs/ci" (Docusaurus) is the same page as the "/docs/ci/" a static server redirected to."""
     if canonical:
         path = urlsplit(canonical).path
-        if path and canonical_path(path) == info.page_path:
+        if path and (canonical_path(path) == info.page_path or _same_page(path, info.page_path)):
             return info.public_url[: -len(info.page_path)] + path
     return info.public_url
+
+
+def _same_page(one: str, other: str) -> bool:
+    def bare(path: str) -> str:
+        path = path[: -len("index.html")] if path.endswith("/index.html") else path
+        return path.rstrip("/") or "/"
+    return bare(one) == bare(other)
 
 
 def choose_kind(doc, kinds: list[PageKind]) -> PageKind:
@@ -156,6 +183,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     hooks = hooks_for(profile)
     evidence = discover(doc, info.fetched_url, hooks.version_links)
     found = {"version_links": evidence.version_links,
+             "version_entries": hooks.version_entries(doc, info.fetched_url),
              "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
     has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
@@ -172,9 +200,18 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc), links=evidence.links,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
     info.public_url = found["public_url"]
+    if profile.template_names and has_templates(doc):
+        # trafilatura reads the page as served; a page whose text comes from client-side
+        # templates (Kafka's legacy chapters) cannot be compared with it.
+        info.check_layout = False
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
-    sections, content_text = extract_sections(doc, kind)
+    reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
+    # Drift alarm: the root as selected, before the profile's strip list (a section index or a
+    # TOC stripped on purpose is no drift; a root that found the wrong element is).
+    share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if info.check_layout else None
+    layout_share = round(share, 4) if share is not None else None
+    sections, content_text = extract_sections(doc, kind, reference)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
     records = build_records(info, sections, budget, count, crawled_at)
     records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
@@ -184,8 +221,9 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         content_words=len(content_text.split()),
         coverage=recall(content_text, [records_text]),
         sections=len(sections),
-        unrendered=unrendered_placeholders(records_text),
+        unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
         links=links,
+        layout_share=layout_share,
         seconds=time.perf_counter() - started,
         **found,
     )

@@ -163,6 +163,7 @@ class OutputPipeline:
         settle_pages(spider, self.pending)
         run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         run.duration_seconds = time.monotonic() - self.started
+        spider.check_layout_drift()
         run.versions = spider.version_summary()
         run.discovery = spider.ledger.to_dict()
         if not self.writer:

@@ -40,6 +40,8 @@ class PageKind:
     section_levels: tuple[int, ...] = (1, 2, 3)
     requires: str | None = None         # CSS selector: this kind only if the page has it (layouts)
     role: str = "content"               # "content", or "redirects": a legacy page of old anchors
+    content_fallback: str | None = None  # "main-text": no root found -> the element holding
+                                         # trafilatura's main text (crawler.maintext)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class VersionRules:
     optional_seeds: tuple[str, ...] = ()          # tried, absent is fine
     slug_rewrites: tuple[tuple[LinearRegex, str], ...] = ()   # slug -> version, first match
     refetch_newest: int | None = None    # with --state: older releases already seen are pinned
+    unversioned: bool = False            # the newest release lives at the unversioned path
+    named_by: str = "slug"               # "label": versions are named by their menu labels
+    prerelease: tuple[str, ...] = ()     # labels/slugs of unreleased versions ("next")
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,11 @@ class SiteProfile:
 _TOP = {"name", "source", "public_base_url", "entry", "description", "plugin", "versions", "scope",
         "templates", "pages"}
 _VERSIONS = {"url_pattern", "links", "current", "json", "aliases", "seeds", "optional_seeds",
-             "slug_rewrites", "refetch_newest"}
+             "slug_rewrites", "refetch_newest", "unversioned", "named_by", "prerelease"}
 _SCOPE = {"allow", "deny"}
 _TEMPLATES = {"names", "context"}
 _PAGE = {"name", "path", "content_root", "strip", "content_starts_at", "section_levels", "requires",
-         "role"}
+         "role", "content_fallback"}
 
 
 def load_profile(path: str | Path) -> SiteProfile:
@@ -130,6 +135,11 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
     for key in ("links", "current"):
         for selector in _strings(versions, key, "versions."):
             _check_selector(selector, "versions." + key)
+    url_pattern = _regex(versions, "url_pattern", "versions.", required=True, group="slug")
+    # "(?:(?P<slug>\d+\.\d+|next)/)?": pages without a slug are the release at the unversioned
+    # path; such a pattern says so by itself (ignoring those pages silently was the old way).
+    unversioned = _bool(versions, "unversioned", "versions.") if "unversioned" in versions \
+        else _slug_is_optional(url_pattern)
     name = _string(data, "name", required=True)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise ProfileError(f"'name' must be lower-case letters, digits, '-' or '_' (got {name!r})")
@@ -141,15 +151,19 @@ def profile_from_dict(data: dict, origin: str | None = None) -> SiteProfile:
         description=_string(data, "description") or "",
         plugin=_plugin(data),
         versions=VersionRules(
-            url_pattern=_regex(versions, "url_pattern", "versions.", required=True, group="slug"),
+            url_pattern=url_pattern,
             link_selectors=tuple(_strings(versions, "links", "versions.") if "links" in versions else ("a",)),
             current_selector=_string(versions, "current", "versions."),
             versions_json=_path(versions, "json", "versions."),
             aliases=tuple(_strings(versions, "aliases", "versions.")),
-            seeds=tuple(_templates(versions, "seeds", "versions.") or ("/{slug}/",)),
+            # An empty list is allowed: each version is then entered by its menu link.
+            seeds=tuple(_templates(versions, "seeds", "versions.")) if "seeds" in versions else ("/{slug}/",),
             optional_seeds=tuple(_templates(versions, "optional_seeds", "versions.")),
             slug_rewrites=_rewrites(versions),
             refetch_newest=_positive_int(versions, "refetch_newest", "versions."),
+            unversioned=unversioned,
+            named_by=_choice(versions, "named_by", "versions.", ("slug", "label")) or "slug",
+            prerelease=tuple(name.casefold() for name in _strings(versions, "prerelease", "versions.")),
         ),
         page_kinds=tuple(_page_kind(page, index) for index, page in enumerate(pages)),
         allow=tuple(_regexes(scope, "allow", "scope.")),
@@ -171,7 +185,8 @@ def _page_kind(page: dict, index: int) -> PageKind:
     if role not in ("content", "redirects"):
         raise ProfileError(f"'{prefix}role' must be 'content' or 'redirects' (got {role!r})")
     roots = _strings(page, "content_root", prefix)
-    if not roots and role == "content":
+    fallback = _choice(page, "content_fallback", prefix, ("main-text",))
+    if not roots and role == "content" and not fallback:
         raise ProfileError(f"missing required key '{prefix}content_root'")
     for key in ("content_root", "strip", "requires", "content_starts_at"):
         for selector in _strings(page, key, prefix):
@@ -185,6 +200,7 @@ def _page_kind(page: dict, index: int) -> PageKind:
         section_levels=tuple(sorted(set(levels))),
         requires=_string(page, "requires", prefix),
         role=role,
+        content_fallback=fallback,
     )
 
 
@@ -222,6 +238,53 @@ def _strings(table: dict, key: str, prefix: str = "") -> list[str]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ProfileError(f"'{prefix}{key}' must be a string or a list of strings (got {value!r})")
+    return value
+
+
+def _slug_is_optional(pattern: re.Pattern) -> bool:
+    """Can ``pattern`` match with its ``slug`` group left out (inside ``(...)?``, ``*`` or one
+    branch of an alternation)?"""
+    try:
+        from re import _parser as parser   # Python >= 3.11
+    except ImportError:                    # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    slug_group = pattern.groupindex["slug"]
+
+    def walk(items, optional: bool):
+        for op, value in items:
+            name = str(op)
+            if name == "SUBPATTERN":
+                if value[0] == slug_group:
+                    return optional
+                found = walk(value[3], optional)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                found = walk(value[2], optional or value[0] == 0)
+            elif name == "BRANCH":
+                found = next((result for branch in value[1]
+                              if (result := walk(branch, optional or len(value[1]) > 1)) is not None), None)
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    try:
+        return bool(walk(parser.parse(pattern.pattern), False))
+    except Exception:   # the parser is CPython's internal API: never fail a profile over it
+        return False
+
+
+def _bool(table: dict, key: str, prefix: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ProfileError(f"'{prefix}{key}' must be true or false (got {value!r})")
+    return value
+
+
+def _choice(table: dict, key: str, prefix: str, choices: tuple[str, ...]) -> str | None:
+    value = _string(table, key, prefix)
+    if value is not None and value not in choices:
+        raise ProfileError(f"'{prefix}{key}' must be one of {', '.join(choices)} (got {value!r})")
     return value
 
 

@@ -76,6 +76,13 @@ def render_templates(doc, context: Mapping[str, str], template_names: Iterable[s
     return filled
 
 
-def unrendered_placeholders(text: str) -> list[str]:
-    """``{{...}}`` left in final text: a sign a template or variable was missed."""
-    return re.findall(r"\{\{[^{}]{0,80}\}\}", text)
+_FENCED_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
+
+
+def unrendered_placeholders(markdown: str) -> list[str]:
+    """``{{...}}`` left in the prose of final Markdown: a sign a template or variable was
+    missed. Code blocks and code spans are left out: ``${{ steps.x.outputs.y }}`` in a CI
+    example, Jinja or Helm templates are what the docs show, not a rendering failure."""
+    prose = _CODE_SPAN.sub(" ", _FENCED_CODE.sub(" ", markdown))
+    return re.findall(r"\{\{[^{}]{0,80}\}\}", prose)

@@ -1,27 +1,45 @@
-"""Interactive page widgets laid out as a reader of the text needs them.
+"""Interactive widgets rewritten into what a reader needs in plain text: tabs and admonitions.
 
-Docsy (and Bootstrap sites in general) show tabs as a row of labels (``ul.nav-tabs``) far from
-the panes they switch (``div.tab-content > div.tab-pane``); read in document order, every label
-comes first and no pane says which one it is. And an alert box (``div.alert``, Docsy's ``alert``
-shortcode) is only told apart from the text around it by its colour. Both are rewritten in the
-content tree before extraction: each pane opens with its label, and each alert with "**Note:**".
+A browser shows one tab at a time under a row of labels; flattened naively, a page becomes a
+list of labels followed by unlabelled code blocks ("pip Docker Binary" then three fences). An
+admonition's title is a styled word ("caution") or a custom title lost among paragraphs. Both
+are rewritten in the cleaned content tree, before Markdown conversion, for every generator:
+
+- tabs as labelled blocks: each panel is preceded by ``**label**`` (Docsy / Bootstrap
+  ``ul.nav-tabs`` + ``div.tab-content``, Docusaurus and any ARIA ``role="tablist"`` widget,
+  MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``);
+- admonitions as ``**Title:** first paragraph`` (Docusaurus ``theme-admonition``, the
+  ``admonition-title`` of Sphinx and Python-Markdown / MkDocs, ``<details><summary>``); a
+  Bootstrap / Docsy ``div.alert`` (told apart from the text only by its colour) as
+  ``**Note:** ...``.
+
+Pure functions over an lxml tree; nothing here knows a site.
 """
 from __future__ import annotations
 
-from lxml import etree
+from lxml import html as lxml_html
 
-from .clean import _drop_keeping_tail
+LABEL_CLASS = "docprompts-label"
+
 
 _PANE_TARGET_ATTRIBUTES = ("aria-controls", "data-bs-target", "data-target", "href")
 
 
-def unfold_widgets(root) -> None:
-    label_tabs(root)
-    mark_alerts(root)
+def rewrite_widgets(root) -> None:
+    label_tabs(root)          # Bootstrap first: its panes are matched by target id
+    rewrite_aria_tabs(root)
+    rewrite_radio_tabs(root)
+    rewrite_admonitions(root)
+    mark_alerts(root)         # after the admonitions, which are alerts too (Docusaurus)
 
 
+unfold_widgets = rewrite_widgets   # the name issue 9 gave it
+
+
+# -- tabs ------------------------------------------------------------------------------------------
 def label_tabs(root) -> None:
-    """Move each tab's label to the start of its pane (matched by id, else by position)."""
+    """Docsy / Bootstrap: a ``ul.nav-tabs`` of labels, panes in the following ``div.tab-content``.
+    Each pane opens with its label (matched by target id, else by position)."""
     for tab_list in root.cssselect("ul.nav-tabs, ol.nav-tabs, div.nav-tabs"):
         labels = tab_list.cssselect("a.nav-link, button.nav-link") or tab_list.cssselect("li")
         content = _following_tab_content(tab_list)
@@ -36,26 +54,121 @@ def label_tabs(root) -> None:
             text = " ".join(label.text_content().split())
             if pane is None or not text:
                 continue
-            heading = etree.Element("p")
-            strong = etree.SubElement(heading, "strong")
-            strong.text = f"**{text}**"
+            heading = lxml_html.Element("p")
+            heading.append(_label_element(text))
             heading.tail = pane.text
             pane.text = None
             pane.insert(0, heading)
-        _drop_keeping_tail(tab_list)
+        _drop(tab_list)
+
+
+def rewrite_aria_tabs(root) -> None:
+    """``role="tablist"`` of ``role="tab"`` labels, panels ``role="tabpanel"`` (Docusaurus,
+    Docsy/Bootstrap, most component libraries): each panel gets its label, the list goes."""
+    for tablist in root.xpath(".//*[@role='tablist']"):
+        labels = [_text(tab) for tab in tablist.xpath(".//*[@role='tab']")]
+        panels = _panels_of(tablist)
+        if not labels or len(panels) < len(labels):
+            continue    # not a tab widget we understand: leave it as it is
+        panels = panels[:len(labels)]
+        by_id = {tab.get("aria-controls"): _text(tab) for tab in tablist.xpath(".//*[@role='tab']")
+                 if tab.get("aria-controls")}
+        for label, panel in zip(labels, panels):
+            _label_before(panel, by_id.get(panel.get("id") or "", label))
+            panel.attrib.pop("hidden", None)
+        _drop(tablist)
+
+
+def rewrite_radio_tabs(root) -> None:
+    """CSS-only tabs: radio inputs with ``<label for>`` and content blocks in the same order
+    (MkDocs Material ``div.tabbed-set``, sphinx-design ``div.sd-tab-set``)."""
+    for tab_set in root.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' tabbed-set ')"
+                              " or contains(concat(' ', normalize-space(@class), ' '), ' sd-tab-set ')]"):
+        labels = [label for label in tab_set.xpath("./label | ./div[contains(@class, 'tabbed-labels')]/label")]
+        blocks = tab_set.xpath("./div[contains(@class, 'tabbed-content')]/div[contains(@class, 'tabbed-block')]"
+                               " | ./div[contains(@class, 'sd-tab-content')]")
+        if not labels or len(labels) != len(blocks):
+            continue
+        for label, block in zip(labels, blocks):
+            _label_before(block, _text(label))
+        for element in labels + tab_set.xpath("./input | ./div[contains(@class, 'tabbed-labels')]"):
+            _drop(element)
+
+
+# -- admonitions -----------------------------------------------------------------------------------
+def rewrite_admonitions(root) -> None:
+    # Docusaurus: v3 and late v2 "theme-admonition" (CSS-module classes admonitionHeading_xyz),
+    # early v2 "admonition" with an h5 in "admonition-heading" (which must not start a section).
+    for box in root.xpath(".//div[contains(@class, 'theme-admonition') or "
+                          "contains(concat(' ', normalize-space(@class), ' '), ' admonition ')]"):
+        heading = box.xpath("./div[contains(@class, 'admonitionHeading') or contains(@class, 'admonition-heading')]")
+        content = box.xpath("./div[contains(@class, 'admonitionContent') or contains(@class, 'admonition-content')]")
+        if heading and content:
+            _title_into(content[0], _text(heading[0]))
+            _drop(heading[0])
+    for title in root.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')]"):
+        box = title.getparent()
+        if box is not None:
+            text = _text(title)
+            _drop(title)
+            _title_into(box, text)
+    for summary in root.xpath(".//details/summary[1]"):
+        box = summary.getparent()
+        text = _text(summary)
+        _drop(summary)
+        _title_into(box, text)
 
 
 def mark_alerts(root) -> None:
-    """``div.alert`` -> its text opened by "**Note:**" (its heading, if any, becomes plain text)."""
+    """``div.alert`` -> its text opened by "**Note:**" (its heading, if any, becomes plain text).
+    Admonitions already titled above (Docusaurus's are ``alert`` boxes too) are left alone."""
     for alert in root.cssselect("div.alert"):
+        if "admonition" in alert.get("class", ""):
+            continue
         for heading in alert.cssselect(".alert-heading"):
             heading.tag = "p"   # a title inside the box, not a section of the page
-        marker = "**Note:** "
-        first = next((child for child in alert if isinstance(child.tag, str)), None)
-        if (alert.text or "").strip() or first is None:
-            alert.text = marker + (alert.text or "").lstrip()
-        else:
-            first.text = marker + (first.text or "").lstrip()
+        _title_into(alert, "Note")
+
+
+def _title_into(box, title: str) -> None:
+    """``**Title:**`` at the start of the box's first paragraph (or a paragraph of its own)."""
+    title = title.strip().rstrip(":").strip()
+    if not title:
+        return
+    title = title[0].upper() + title[1:]
+    strong = _label_element(f"{title}:")
+    first = next((child for child in box if isinstance(child.tag, str)), None)
+    if (box.text or "").strip() or first is None:   # text right in the box: the title runs into it
+        strong.tail = " " + (box.text or "").lstrip()
+        box.text = None
+        box.insert(0, strong)
+        return
+    if first.tag == "p":
+        strong.tail = " " + (first.text or "").lstrip()
+        first.text = None
+        first.insert(0, strong)
+        return
+    paragraph = lxml_html.Element("p")
+    paragraph.append(strong)
+    paragraph.tail, box.text = box.text, None
+    box.insert(0, paragraph)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _label_before(panel, label: str) -> None:
+    if not label:
+        return
+    paragraph = lxml_html.Element("p")
+    paragraph.append(_label_element(label))
+    panel.addprevious(paragraph)
+
+
+def _label_element(text: str):
+    """``<strong class="docprompts-label">``: the converter writes it as ``**text**`` (a page's
+    own bold text stays plain, as before)."""
+    strong = lxml_html.Element("strong", {"class": LABEL_CLASS})
+    strong.text = text
+    return strong
 
 
 def _following_tab_content(tab_list):
@@ -71,3 +184,46 @@ def _pane_for(label, by_id: dict):
         if value in by_id:
             return by_id[value]
     return None
+
+
+def _panels_of(tablist) -> list:
+    """The tab panels that belong to a tab list: in its nearest enclosing element that has
+    any (up to three levels up), after it, and not nested inside one another (tabs in tabs)."""
+    container = tablist.getparent()
+    for _ in range(3):
+        if container is None:
+            return []
+        panels = [panel for panel in container.xpath(".//*[@role='tabpanel']") if _follows(panel, tablist)]
+        panels = [panel for panel in panels
+                  if not any(outer in panels for outer in panel.iterancestors())]
+        if panels:
+            return panels
+        container = container.getparent()
+    return []
+
+
+def _follows(element, anchor) -> bool:
+    """Is ``element`` after ``anchor`` in document order (a panel of this tab list, not an
+    earlier widget's)?"""
+    for following in anchor.itersiblings():
+        if following is element or element in following.iterdescendants():
+            return True
+    parent = anchor.getparent()
+    return parent is not None and parent.getparent() is not None and _follows(element, parent)
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _drop(element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)

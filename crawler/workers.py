@@ -114,11 +114,12 @@ except (OSError, AttributeError):
     _LIBC = None
 
 
-def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile) -> tuple[dict, str | None]:
-    """An entry or probe page's version links and own version (no records)."""
+def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile) -> tuple[dict, str | None, dict]:
+    """An entry or probe page's version links, own version and the menu's link to each
+    version (its entry page, for profiles with ``seeds = []``); no records."""
     doc = parse_html(decode_html(body, declared_encoding)[0])
     hooks = hooks_for(profile)
-    return hooks.version_links(doc, url), hooks.current_version(doc, url)
+    return hooks.version_links(doc, url), hooks.current_version(doc, url), hooks.version_entries(doc, url)
 
 
 class PageWorkers:
@@ -152,7 +153,7 @@ class PageWorkers:
         return await self._guarded(_process, *args)
 
     async def inspect(self, body: bytes, declared_encoding: str, url: str,
-                      profile: SiteProfile) -> tuple[dict, str | None]:
+                      profile: SiteProfile) -> tuple[dict, str | None, dict]:
         return await self._guarded(_inspect, body, declared_encoding, url, profile)
 
     async def _guarded(self, function, *args):

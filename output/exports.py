@@ -240,7 +240,7 @@ HF_COLUMNS = (*RECORD_FIELDS, "versions", "first_version", "last_version", "dupl
 
 def _kind(column: str) -> str:
     return ("int64" if column in _INT else "list" if column in _LIST
-            else "bool" if column == "is_latest" else "string")
+            else "bool" if column in ("is_latest", "is_prerelease") else "string")
 
 
 def _arrow_type(column: str):

@@ -20,6 +20,7 @@ class PageReport:
     content_words: int
     text_tokens: int
     seconds: float
+    layout_share: float | None = None   # sampled pages: share of trafilatura's main text held
 
 
 @dataclass

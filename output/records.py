@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 
 RECORD_FIELDS = (
-    "id", "source", "site", "version", "version_slug", "is_latest", "url", "fetched_url", "title",
+    "id", "source", "site", "version", "version_slug", "is_latest", "is_prerelease", "url", "fetched_url", "title",
     "path", "anchors", "chunk_index", "chunk_count", "text", "text_tokens", "target_tokens",
     "max_input_tokens", "encoding", "prompt", "prompt_tokens", "content_sha256", "crawled_at",
 )
@@ -35,6 +35,7 @@ class Record:
     prompt_tokens: int
     content_sha256: str
     crawled_at: str
+    is_prerelease: bool = False   # an unreleased version ("next"); listed after is_latest
 
     def to_dict(self) -> dict:
         # Shallow on purpose: dataclasses.asdict deep-copies every list (2 s on the Kafka mirror).

@@ -36,9 +36,11 @@ from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
+from ..maintext import SAMPLE_PAGES, layout_drift
+from ..versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
 from ..workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 
-_VERSION_ARGUMENT = re.compile(r"^[\w.+-]*\d[\w.+-]*$")  # "2.0", "v3", "1.x": has a digit
+_VERSION_ARGUMENT = re.compile(r"^[\w.+-]+$")  # the site's own names: "2.0", "v3", "next", "stable"
 
 
 class ConfigError(ValueError):
@@ -52,7 +54,8 @@ def parse_version_filter(value: str | None) -> str | set[str]:
     versions = {part.strip() for part in value.split(",") if part.strip()}
     bad = sorted(part for part in versions if not _VERSION_ARGUMENT.match(part))
     if bad or not versions:
-        raise ConfigError(f"--versions: expected all, latest or a list like 2.0,3.9 (got {value!r})")
+        raise ConfigError(f"--versions: expected all, latest or a list of the site's version names "
+                          f"like 2.0,3.9 or 2.0,next (got {value!r})")
     return versions
 
 
@@ -121,6 +124,9 @@ class DocsSpider(scrapy.Spider):
         self.contexts: dict[str, dict] = {}       # slug -> template context
         self.legacy_anchors: dict[str, dict[str, list[str]]] = {}  # page URL -> {fragment: [old ids]}
         self.ledger = DiscoveryLedger()           # what was found where, and each page's fate
+        self.version_entries: dict[str, str] = {}  # slug -> its menu link's path (seeds = [])
+        self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
+        self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
         self.run = RunManifest(
             site=self.profile.name, source=self.profile.source, output="",
@@ -204,16 +210,22 @@ class DocsSpider(scrapy.Spider):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
         if isinstance(response, HtmlResponse):
-            linked, own = await self.workers.inspect(response.body, response.encoding, response.url,
-                                                     self.profile)
+            linked, own, entries = await self.workers.inspect(response.body, response.encoding,
+                                                              response.url, self.profile)
             own = self.resolve_alias(own)
             found.update(linked)
+            self.version_entries.update(entries)
             for slug in linked:
-                self.ledger.found(self.hooks.slug_to_version(slug), "menu")
-            if own:
+                self.ledger.found(linked[slug], "menu")
+            if self.profile.versions.unversioned:   # the entry's own version: by its path
+                own = slug_of_path(urlsplit(response.url).path, self.profile.versions, found)
+                if own == UNVERSIONED and own not in found:   # no menu: one unversioned version
+                    found[own] = "latest"
+            if own is not None:
                 found.setdefault(own, self.hooks.slug_to_version(own))
                 self.ledger.found(found[own], "entry page")
-                self.latest_slug = self.latest_slug or own
+                if not self.profile.versions.unversioned:
+                    self.latest_slug = self.latest_slug or own
         elif not found:
             self.fail_not_html(response)
             return
@@ -221,10 +233,19 @@ class DocsSpider(scrapy.Spider):
             self.fail(response.url, "no documentation versions found on the entry page (no version "
                       "links, no own version)", "no_content")
             return
-        if self.latest_slug is None:   # no page or list says which: the highest release
-            self.latest_slug = max(found, key=lambda slug: version_sort_key(found[slug]))
+        if self.latest_slug is None:   # the release at the unversioned path, else the highest
+            released = [slug for slug in found if not is_prerelease(slug, found[slug], self.profile.versions)]
+            self.latest_slug = (UNVERSIONED if self.profile.versions.unversioned and UNVERSIONED in released
+                                else max(released or found, key=lambda slug: version_sort_key(found[slug])))
         for request in self.add_versions(found):
             yield request
+        # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
+        # emitted once, as that release's page, not taken for an alias of it.
+        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        if (isinstance(response, HtmlResponse) and self.profile.in_scope(path) and self.profile.kinds_for(path)
+                and own is not None and own in self.versions and own in self.scheduled):
+            async for output in self.parse_page(response):
+                yield output
 
     def parse_sitemap(self, response):
         """sitemap.xml (Hugo, MkDocs and Docusaurus write one): one more list of pages. Its
@@ -240,9 +261,9 @@ class DocsSpider(scrapy.Spider):
                 continue
             path = self.hooks.canonical_path(parts.path)
             kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
-            if not kinds or self.resolve_alias(kinds[0][1]) != kinds[0][1]:
+            slug = self.slug_of(path, kinds)
+            if not kinds or self.resolve_alias(slug) != slug:
                 continue
-            slug = kinds[0][1]
             version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
             self.ledger.sitemap_paths[path] = version
             self.ledger.found(version, "sitemap")
@@ -251,16 +272,28 @@ class DocsSpider(scrapy.Spider):
             if slug in self.scheduled:
                 yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
 
+    def slug_of(self, path: str, kinds=None) -> str | None:
+        """The version slug of a page path: the page kind's ``slug`` group, or, for profiles
+        whose newest release lives at the unversioned path, the known version the path names
+        ("" when it names none: that release)."""
+        if self.profile.versions.unversioned:
+            return slug_of_path(path, self.profile.versions, self.versions)
+        kinds = self.profile.kinds_for(path) if kinds is None else kinds
+        return kinds[0][1] if kinds else None
+
     def resolve_alias(self, slug: str | None) -> str | None:
         if slug in self.aliases:
             return self.aliases[slug]
         return None if slug in self.profile.versions.aliases else slug
 
     def add_versions(self, found: dict[str, str]):
-        for slug, version in sorted(found.items()):
-            if slug in self.versions or slug in self.aliases or slug in self.profile.versions.aliases:
-                continue
-            self.versions[slug] = version
+        new = {slug: version for slug, version in sorted(found.items())
+               if slug not in self.versions and slug not in self.aliases
+               and slug not in self.profile.versions.aliases}
+        # All known before any is scheduled: with the newest release at the unversioned path, a
+        # path belongs to it only if it names no other version ("/docs/1.4/ci" is 1.4's).
+        self.versions.update(new)
+        for slug, version in new.items():
             if self.wanted(slug, version):
                 self.ledger.requested(version)
                 yield from self.schedule_version(slug)
@@ -279,25 +312,42 @@ class DocsSpider(scrapy.Spider):
         if version in self.pinned:
             return False
         if self.version_filter == "all":
-            return True
-        if self.version_filter == "latest":
-            return slug == self.latest_slug
-        return version in self.version_filter or self.hooks.slug_to_version(slug) in self.version_filter
+            wanted = True
+        elif self.version_filter == "latest":
+            wanted = slug == self.latest_slug
+        else:   # the site's own names: "2.0", "next", an alias such as "stable"
+            aliases = tuple(alias for alias, target in self.aliases.items() if target == slug)
+            wanted = matches_request(self.version_filter, slug, version,
+                                     (self.hooks.slug_to_version(slug), *aliases))
+        if wanted and not any(self.profile.in_scope(self.hooks.canonical_path(seed))
+                              for seed in self.seed_paths(slug)) and self.seed_paths(slug):
+            # Left out by the profile's scope (deny '^/docs/next/'): not requested, not a failure.
+            self.logger.info("version %s: its first pages are out of scope, not crawled", version)
+            self.run.versions.setdefault("out_of_scope", []).append(version)
+            return False
+        return wanted
+
+    def seed_paths(self, slug: str) -> list[str]:
+        """A version's first pages: the profile's seeds, or its version-menu link (``seeds = []``)."""
+        if self.profile.versions.seeds:
+            # "/docs/{slug}/intro" for the release at the unversioned path (slug ""): "/docs/intro"
+            return [re.sub(r"/{2,}", "/", seed.format(slug=slug)) for seed in self.profile.versions.seeds]
+        return [self.version_entries[slug]] if slug in self.version_entries else []
 
     def schedule_version(self, slug: str, first_seed_fetched: bool = False):
         if slug in self.scheduled:
             return
         self.scheduled.add(slug)
         yield from self.follow_links(self.sitemap_pending.pop(slug, []), slug)
-        seeds = self.profile.versions.seeds
-        for index, seed in enumerate(seeds):
-            if not (index == 0 and first_seed_fetched):
+        for index, seed in enumerate(self.seed_paths(slug)):
+            if not (index == 0 and first_seed_fetched) and self.profile.in_scope(self.hooks.canonical_path(seed)):
                 self.ledger.linked(self.versions.get(slug) or self.hooks.slug_to_version(slug),
-                                   self.hooks.canonical_path(seed.format(slug=slug)))
-                yield self.request(seed.format(slug=slug), self.parse_page)
+                                   self.hooks.canonical_path(seed))
+                yield self.request(seed, self.parse_page)
         for seed in self.profile.versions.optional_seeds:
             yield self.request(seed.format(slug=slug), self.parse_page, probe=True)
         # MkDocs (with mike) and Sphinx sitemaps sit in each version's folder, not at the root.
+        seeds = self.profile.versions.seeds
         folder = posixpath.dirname(seeds[0].format(slug=slug)) if seeds else ""
         if folder.strip("/"):
             self.ledger.tried.append(f"{self.base_url}{folder}/sitemap.xml")
@@ -318,7 +368,7 @@ class DocsSpider(scrapy.Spider):
         slug = response.meta["slug"]
         if not isinstance(response, HtmlResponse):
             return
-        _, own = await self.workers.inspect(response.body, response.encoding, response.url, self.profile)
+        _, own, _ = await self.workers.inspect(response.body, response.encoding, response.url, self.profile)
         if own != slug:
             return  # a catch-all page, not that release
         version = self.hooks.slug_to_version(slug)
@@ -347,7 +397,7 @@ class DocsSpider(scrapy.Spider):
             if not response.meta.get("probe"):
                 self.fail(response.url, f"redirected out of scope to {path}", "out_of_scope")
             return
-        slug = kinds[0][1]
+        slug = self.slug_of(path, kinds)
         if self.resolve_alias(slug) != slug:
             return  # "latest/..." pages are another version's pages under a second name
         if path in self.claimed and context is None:
@@ -360,7 +410,9 @@ class DocsSpider(scrapy.Spider):
             return
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
-                        slug == self.latest_slug, path, self.public_base_url + path, response.url)
+                        slug == self.latest_slug, path, self.public_base_url + path, response.url,
+                        is_prerelease=is_prerelease(slug, version, self.profile.versions),
+                        check_layout=self.sample_layout(version))
         digest = body_hash(response.body)
         previous = self.previous.get(path)
         if previous is not None and previous.body_sha256 == digest and not self.full:
@@ -419,7 +471,9 @@ class DocsSpider(scrapy.Spider):
                 sections=result.sections, coverage=result.coverage,
                 content_words=result.content_words,
                 text_tokens=sum(record.text_tokens for record in result.records),
-                seconds=round(result.seconds, 3))
+                seconds=round(result.seconds, 3), layout_share=result.layout_share)
+            if result.layout_share is not None:
+                self.layout_shares.setdefault(version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
             done.report = asdict(report)
         if self.output is not None:
@@ -430,13 +484,15 @@ class DocsSpider(scrapy.Spider):
         for request in self.follow_links(links, slug):
             yield request
         for slug_found in result.version_links:
-            self.ledger.found(self.hooks.slug_to_version(slug_found), "menu")
+            self.ledger.found(result.version_links[slug_found], "menu")
+        for slug_found, entry in result.version_entries.items():
+            self.version_entries.setdefault(slug_found, entry)
         for request in self.add_versions(result.version_links):
             yield request
 
     async def parse_template_context(self, response):
         page = response.meta["page"]
-        slug = self.profile.kinds_for(self.hooks.canonical_path(urlsplit(page.url).path))[0][1]
+        slug = self.slug_of(self.hooks.canonical_path(urlsplit(page.url).path))
         context = parse_template_context(response.text)
         if not context:
             self.fail(page.url, f"no template context in {response.url}")
@@ -468,7 +524,7 @@ class DocsSpider(scrapy.Spider):
             path = self.hooks.canonical_path(linked)
             if path in self.followed:
                 continue  # every page links its siblings: skip Scrapy's duplicate filter work
-            link_slug = self.profile.kinds_for(path)[0][1]
+            link_slug = self.slug_of(path)
             if link_slug == slug or link_slug in self.scheduled:
                 self.followed.add(path)
                 self.ledger.linked(self.versions.get(link_slug) or self.hooks.slug_to_version(link_slug), path)
@@ -579,6 +635,19 @@ class DocsSpider(scrapy.Spider):
         self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(url).path), f"{kind}: {reason}")
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
+    def sample_layout(self, version: str) -> bool:
+        """Check this page against trafilatura's main text? Until a version has SAMPLE_PAGES
+        judged pages (short pages are not judged), and at most 4 x SAMPLE_PAGES tries."""
+        self.layout_sampled[version] = self.layout_sampled.get(version, 0) + 1
+        return (len(self.layout_shares.get(version, [])) < SAMPLE_PAGES
+                and self.layout_sampled[version] <= 4 * SAMPLE_PAGES)
+
+    def check_layout_drift(self) -> None:
+        """The layout-drift alarm: a warning, a manifest failure (kind ``layout_drift``), exit 1."""
+        for alarm in layout_drift(self.layout_shares):
+            self.logger.warning("layout drift: %s", alarm["reason"])
+            self.run.failures.append(alarm)
+
     def version_summary(self) -> dict:
         before = {page.version for page in self.previous.values()}
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
@@ -589,7 +658,7 @@ class DocsSpider(scrapy.Spider):
             "discovered": [version for _, version in ordered],
             "crawled": [version for version in dict.fromkeys(v for _, v in ordered)
                         if version in {page.version for page in self.run.pages}],
-            "latest": self.versions.get(self.latest_slug) if self.latest_slug else None,
+            "latest": self.versions.get(self.latest_slug) if self.latest_slug is not None else None,
             "aliases": dict(sorted(self.aliases.items())),
             "pinned": sorted(self.pinned, key=version_sort_key),
             "new_since_last_run": [v for _, v in ordered if before and v not in before],

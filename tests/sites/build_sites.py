@@ -14,6 +14,8 @@ Sites:
               git repository, then the gh-pages tree exported
   kafka-hugo  hand-written content fragments (src/kafka-hugo/) wrapped in a
               Docsy-shaped shell like today's kafka.apache.org; pure stdlib
+  docusaurus  Docusaurus 3 (from the npm registry; needs node >= 20 and npm) with
+              versioned docs: 2.0 at /docs/, 1.4 at /docs/1.4/, next at /docs/next/
 
 Output is deterministic: fixed SOURCE_DATE_EPOCH, fixed git identities and
 dates, and the non-HTML assets that are large or time-dependent (fonts, search
@@ -185,6 +187,35 @@ def build_kafka_hugo() -> None:
 
 
 # --------------------------------------------------------------------------
+# Docusaurus (npm)
+# --------------------------------------------------------------------------
+
+# Deleted after the build: the React bundles (the static HTML holds every page's content;
+# the bundles only hydrate it in a browser).
+DOCUSAURUS_PRUNE = ["assets/js"]
+
+
+def build_docusaurus() -> None:
+    src = SRC / "docusaurus"
+    out = HERE / "docusaurus"
+    _clean(out)
+    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, DOCUSAURUS_TELEMETRY_DISABLED="1",
+               NODE_ENV="production")
+    # package-lock.json pins every package: `npm ci` installs exactly those into
+    # src/docusaurus/node_modules (git-ignored), once.
+    if not (src / "node_modules" / ".bin" / "docusaurus").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src, env=env, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        build = Path(tmp) / "build"
+        subprocess.run([str(src / "node_modules" / ".bin" / "docusaurus"), "build",
+                        "--out-dir", str(build)], cwd=src, env=env, check=True)
+        for rel in DOCUSAURUS_PRUNE:
+            _remove(build / rel)
+        shutil.copytree(build, out, dirs_exist_ok=True)
+    _remove(src / ".docusaurus")   # the generator's cache, not a source
+
+
+# --------------------------------------------------------------------------
 
 KEEP = {"EXPECTED.md"}   # hand-written, lives beside the generated files
 
@@ -204,7 +235,8 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo}
+BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
+            "docusaurus": build_docusaurus}
 
 
 def main(argv: list[str]) -> int:

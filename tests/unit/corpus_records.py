@@ -62,6 +62,7 @@ def make_record(version: str, anchor: str | None, path: list[str], text: str, *,
     record = {
         "id": record_id(site, slug, page, anchor, 0, chunk_index), "source": f"apache_{site}",
         "site": site, "version": version, "version_slug": slug, "is_latest": version == "2.0",
+        "is_prerelease": False,
         "url": f"https://{site}.example.org/{slug}/{page}" + (f"#{anchor}" if anchor else ""),
         "fetched_url": f"http://127.0.0.1:8000/{slug}/{page}", "title": path[-1], "path": path,
         "anchors": [anchor] if anchor else [], "chunk_index": chunk_index,

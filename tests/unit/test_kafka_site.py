@@ -120,9 +120,13 @@ def test_parse_version_filter():
     assert parse_version_filter(None) == "all"
     assert parse_version_filter("2.0,3.9") == {"2.0", "3.9"}
     assert parse_version_filter(" 0.10.2 , 3.9 ,") == {"0.10.2", "3.9"}
+    # The site's own names (issue 11): Docusaurus "next", Read the Docs "stable", "v2".
+    assert parse_version_filter("next") == {"next"}
+    assert parse_version_filter("29.7,next") == {"29.7", "next"}
+    assert parse_version_filter("stable,v2") == {"stable", "v2"}
 
 
-@pytest.mark.parametrize("value", ["two", "2.0,three", ",", "2.0;3.9"])  # "2.x" is a valid name on some sites
+@pytest.mark.parametrize("value", [",", "2.0;3.9", "2.0 3.9", "a/b"])
 def test_parse_version_filter_rejects_bad_values(value):
     with pytest.raises(ConfigError):
         parse_version_filter(value)

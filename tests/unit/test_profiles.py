@@ -88,8 +88,8 @@ def test_each_shipped_profile_loads(path):
     assert load_site(path.stem) == profile
 
 
-def test_the_shipped_profiles_are_kafka_sphinx_and_mkdocs():
-    assert set(builtin_profiles()) == {"kafka", "sphinx", "mkdocs"}
+def test_the_shipped_profiles():
+    assert set(builtin_profiles()) == {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "generic"}
 
 
 def test_the_shipped_profiles_describe_their_sites():

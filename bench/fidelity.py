@@ -1,0 +1,80 @@
+"""Fidelity of a Docusaurus crawl: recall, precision and anchors of each page's records against
+the page's main content as a reader sees it.
+
+    python bench/fidelity.py OUT.jsonl            # fetches each record's fetched_url again
+
+Reference per page: ``div.theme-doc-markdown`` (the rendered Markdown body), permalink signs
+(``a.hash-link``) removed, each tab opened as a reader clicks it (its label, then its panel).
+Recall = share of the reference's word 5-grams found in the page's records (in document order);
+precision = share of the records' 5-grams found in the reference; anchors = share of the
+reference's element ids found in the records' ``anchors``. Prints per version min and mean.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lxml import html as lxml_html  # noqa: E402
+
+from crawler.clean import text_of  # noqa: E402
+from output.coverage import markdown_to_plain, recall  # noqa: E402
+
+
+def reader_text(html_text: str) -> tuple[str, set[str]]:
+    """A Docusaurus page's main content as a reader sees it, and the ids inside it."""
+    doc = lxml_html.document_fromstring(html_text)
+    body = doc.cssselect("div.theme-doc-markdown")[0]
+    for link in body.cssselect("a.hash-link"):
+        link.drop_tree()
+    for tabs in body.cssselect("div.tabs-container"):
+        labels = [tab.text_content() for tab in tabs.cssselect("li[role=tab]")]
+        for label, panel in zip(labels, tabs.cssselect("div[role=tabpanel]")):
+            heading = lxml_html.Element("p")
+            heading.text = label
+            panel.addprevious(heading)
+        tabs.cssselect("ul[role=tablist]")[0].drop_tree()
+    return text_of(body), {element.get("id") for element in body.iter() if element.get("id")}
+
+
+def page_fidelity(html_text: str, records: list[dict]) -> dict[str, float]:
+    reference, ids = reader_text(html_text)
+    text = "\n".join(markdown_to_plain(record["text"]) for record in records)
+    anchors = {anchor for record in records for anchor in record["anchors"]}
+    return {"recall": recall(reference, [text]), "precision": recall(text, [reference]),
+            "anchors": len(ids & anchors) / len(ids) if ids else 1.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("jsonl", type=Path)
+    args = parser.parse_args(argv)
+    pages: dict[str, list[dict]] = defaultdict(list)
+    with open(args.jsonl, encoding="utf-8") as stream:
+        for line in stream:
+            record = json.loads(line)
+            pages[record["fetched_url"]].append(record)
+    per_version: dict[str, list[dict]] = defaultdict(list)
+    for url, records in sorted(pages.items()):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            figures = page_fidelity(response.read().decode("utf-8"), records)
+        per_version[records[0]["version"]].append(figures)
+        print(f"{url}  recall {figures['recall']:.4f}  precision {figures['precision']:.4f}  "
+              f"anchors {figures['anchors']:.4f}")
+    for version, figures in sorted(per_version.items()):
+        line = [f"version {version}: {len(figures)} pages"]
+        for key in ("recall", "precision", "anchors"):
+            values = [figure[key] for figure in figures]
+            line.append(f"{key} min {min(values):.4f} mean {statistics.fmean(values):.4f}")
+        print("; ".join(line))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
