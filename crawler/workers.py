@@ -205,6 +205,13 @@ class PageWorkers:
                 if executor is self.executor and not self.stopping:
                     self._replace_pool()
                 raise
+            except (OSError, RuntimeError) as error:
+                # Another page's death replaced (and shut down) this pool while the page was
+                # queued in it ("handle is closed", "cannot schedule new futures"): a bystander,
+                # retried alone like the pages of a broken pool.
+                if executor is not self.executor:
+                    raise BrokenProcessPool(str(error)) from error
+                raise
 
     async def _run_alone(self, function, *args):
         if self._retry_slots is None:
