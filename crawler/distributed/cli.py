@@ -231,8 +231,6 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
 
 # -- workers --------------------------------------------------------------------------------------
 def run_worker(args) -> int:
-    from twisted.internet import reactor, task
-
     client = connect(args.redis)
     deadline = time.monotonic() + args.idle_exit
     while not running_runs(client):
@@ -242,6 +240,8 @@ def run_worker(args) -> int:
             return EXIT_OK
         time.sleep(0.5)
     process = crawler_process(args)
+    from twisted.internet import reactor, task   # installed by crawler_process: import it after
+
     joined: dict[str, object] = {}
     last_busy = [time.monotonic()]
     lost: list[str] = []
