@@ -9,7 +9,6 @@ by the same ``DocsSpider`` methods (versions summary, incremental state) from th
 """
 from __future__ import annotations
 
-import functools
 import json
 import time
 from datetime import datetime, timezone
@@ -18,13 +17,14 @@ from output.jsonl import AtomicJsonlWriter, write_atomically
 from output.manifest import PageReport, manifest_path_for
 from output.records import version_sort_key
 
-from ..pipelines import add_legacy_anchors, removed_path_for
+from ..pipelines import write_final_output
 from ..spiders.docs import DocsSpider, add_counts
-from ..state import PageDone, StateStore
+from ..state import PageDone
 from .run import RunRecord, SharedRun, redacted
 
 
 def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
+    assembly_started = time.monotonic()
     spider = DocsSpider(profile=job.load_profile(), base_url=job.base_url, state=job.state,
                         **job.spider_options)
     spider.crawled_at = spider.run.started_at = job.crawled_at
@@ -58,18 +58,11 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
     run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.duration_seconds = time.time() - job.started
     run.versions = spider.version_summary()
-    writer.finish({page: functools.partial(add_legacy_anchors, by_fragment=fragments)
-                   for page, fragments in spider.legacy_anchors.items()},
-                  group_of=lambda sort_key: sort_key[1])
-    if spider.state is not None:
-        pages, removed = spider.final_state()
-        run.delta["removed"] = len(removed)
-        write_atomically(removed_path_for(job.out),
-                         "".join(json.dumps({"id": record_id}) + "\n" for record_id in sorted(removed)))
-        StateStore(spider.state, spider.profile.name).save(spider.fingerprint, pages)
+    write_final_output(spider, writer, job.out)
     manifest = run.to_dict()
     manifest["distributed"] = {"redis": redacted(redis_url), "run": job.run_id,
-                               "requeued_requests": shared.requeued(), "processes": workers}
+                               "requeued_requests": shared.requeued(), "processes": workers,
+                               "assembly_seconds": round(time.monotonic() - assembly_started, 3)}
     write_atomically(manifest_path_for(job.out), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 

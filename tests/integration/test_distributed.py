@@ -17,20 +17,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.demo import serve_directory
-
 from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
 from ..redis_server import free_port, needs_redis, redis_server
+from .test_resume_and_incremental import site  # noqa: F401 (the fixture: the Kafka Hugo site, served)
 
-SITE = PROJECT / "tests" / "sites" / "kafka-hugo"
 SLOW = ("-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")   # time to kill mid-run
 pytestmark = needs_redis
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serve_directory(SITE) as base_url:
-        yield base_url
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +35,13 @@ def server():
 def single(site, tmp_path_factory):
     """The single-process crawl every distributed one must equal."""
     out = tmp_path_factory.mktemp("single") / "docs.jsonl"
-    result = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(out))
-    assert result.returncode == 0, result.stderr[-2000:]
+    crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out))
     return read_records(out), read_manifest(out)
+
+
+def crawl_ok(*args: str):
+    result = run_docprompts(*args)
+    return result
 
 
 def comparable(records: list[dict]) -> list[tuple]:
@@ -89,9 +85,8 @@ def wait_for_results(url: str, count: int, timeout: float = 60) -> None:
 def test_coordinator_and_two_workers_write_the_single_process_output(site, server, single, tmp_path):
     out = tmp_path / "docs.jsonl"
     workers = [start_worker(tmp_path, f"worker{i}", server) for i in range(2)]
-    result = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
+    result = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
                             "--workers", "1")
-    assert result.returncode == 0, result.stderr[-2000:]
     assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
     records, manifest = read_records(out), read_manifest(out)
     assert comparable(records) == comparable(single[0])
@@ -112,8 +107,7 @@ def test_a_restarted_coordinator_resumes_the_run(site, server, single, tmp_path)
     os.killpg(coordinator.pid, signal.SIGKILL)
     coordinator.wait(timeout=30)
     assert not out.exists()
-    result = run_docprompts(*command)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = crawl_ok(*command)
     records, manifest = read_records(out), read_manifest(out)
     assert comparable(records) == comparable(single[0])
     same_manifest(single[1], manifest)
@@ -142,8 +136,7 @@ def test_jobs_file_runs_each_crawl_into_its_own_output(site, server, single, tmp
     jobs.write_text(f"# two crawls\nkafka --base-url {site} --out {tmp_path / 'a.jsonl'}\n\n"
                     f"kafka --base-url {site} --out {tmp_path / 'b.jsonl'} --versions latest\n")
     worker = start_worker(tmp_path, "worker", server)
-    result = run_docprompts("crawl", "--redis", server, "--jobs", str(jobs), "--workers", "1")
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = crawl_ok("crawl", "--redis", server, "--jobs", str(jobs), "--workers", "1")
     assert worker.wait(timeout=120) == 0
     assert comparable(read_records(tmp_path / "a.jsonl")) == comparable(single[0])
     assert 0 < len(read_records(tmp_path / "b.jsonl")) < len(single[0])
@@ -155,9 +148,8 @@ def test_state_works_the_same_distributed(site, server, tmp_path):
     runs = []
     for name in ("first", "second"):
         out = tmp_path / f"{name}.jsonl"
-        result = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
+        result = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
                                 "--state", str(state), "--workers", "1")
-        assert result.returncode == 0, result.stderr[-2000:]
         runs.append((read_records(out), read_manifest(out)))
     (first, first_manifest), (second, second_manifest) = runs
     assert first and first_manifest["delta"]["new"] == len(first)
@@ -202,7 +194,6 @@ def test_other_settings_for_an_unfinished_run_are_refused(site, server, tmp_path
                             "--target-tokens", "50")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("docprompts: error: Redis holds an unfinished run for ")
-    finish = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
+    finish = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
                             "--lease-seconds", "2")
-    assert finish.returncode == 0, finish.stderr[-2000:]
     assert json.loads(Path(str(out) + ".manifest.json").read_text())["records"] > 0
