@@ -41,6 +41,7 @@ def single(site, tmp_path_factory):
 
 def crawl_ok(*args: str):
     result = run_docprompts(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
     return result
 
 
@@ -85,8 +86,7 @@ def wait_for_results(url: str, count: int, timeout: float = 60) -> None:
 def test_coordinator_and_two_workers_write_the_single_process_output(site, server, single, tmp_path):
     out = tmp_path / "docs.jsonl"
     workers = [start_worker(tmp_path, f"worker{i}", server) for i in range(2)]
-    result = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
-                            "--workers", "1")
+    crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server, "--workers", "1")
     assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
     records, manifest = read_records(out), read_manifest(out)
     assert comparable(records) == comparable(single[0])
@@ -107,7 +107,7 @@ def test_a_restarted_coordinator_resumes_the_run(site, server, single, tmp_path)
     os.killpg(coordinator.pid, signal.SIGKILL)
     coordinator.wait(timeout=30)
     assert not out.exists()
-    result = crawl_ok(*command)
+    crawl_ok(*command)
     records, manifest = read_records(out), read_manifest(out)
     assert comparable(records) == comparable(single[0])
     same_manifest(single[1], manifest)
@@ -148,8 +148,8 @@ def test_state_works_the_same_distributed(site, server, tmp_path):
     runs = []
     for name in ("first", "second"):
         out = tmp_path / f"{name}.jsonl"
-        result = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
-                                "--state", str(state), "--workers", "1")
+        crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
+                 "--state", str(state), "--workers", "1")
         runs.append((read_records(out), read_manifest(out)))
     (first, first_manifest), (second, second_manifest) = runs
     assert first and first_manifest["delta"]["new"] == len(first)
@@ -194,6 +194,5 @@ def test_other_settings_for_an_unfinished_run_are_refused(site, server, tmp_path
                             "--target-tokens", "50")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("docprompts: error: Redis holds an unfinished run for ")
-    finish = crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server,
-                            "--lease-seconds", "2")
+    crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server, "--lease-seconds", "2")
     assert json.loads(Path(str(out) + ".manifest.json").read_text())["records"] > 0
