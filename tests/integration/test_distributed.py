@@ -196,3 +196,18 @@ def test_other_settings_for_an_unfinished_run_are_refused(site, server, tmp_path
     assert result.stderr.strip().startswith("docprompts: error: Redis holds an unfinished run for ")
     crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server, "--lease-seconds", "2")
     assert json.loads(Path(str(out) + ".manifest.json").read_text())["records"] > 0
+
+
+def test_tls_and_a_password_from_the_environment(site, single, tmp_path, monkeypatch):
+    out = tmp_path / "docs.jsonl"
+    with redis_server(password="s3cret-pass", tls_folder=tmp_path) as (url, _):
+        assert url.startswith("rediss://")
+        monkeypatch.setenv("REDISCLI_AUTH", "wrong")
+        refused = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", url)
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+        assert "s3cret-pass" not in refused.stderr
+        monkeypatch.setenv("REDISCLI_AUTH", "s3cret-pass")
+        worker = start_worker(tmp_path, "worker", url)
+        crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", url, "--workers", "1")
+        assert worker.wait(timeout=60) == 0
+    assert comparable(read_records(out)) == comparable(single[0])
