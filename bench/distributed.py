@@ -6,8 +6,8 @@ Serves ``shared/kafka-site`` with Apache (``serve-kafka-site``) and starts a pri
 ``redis-server`` (loopback, no persistence). For each count N it runs the coordinator plus N-1
 ``docprompts worker`` processes, each with ``--page-processes`` page processes, and prints:
 pages/s and speedup against N=1, Redis round trips per page (counted by the processes; and the
-commands Redis executed per page, from its INFO), the bytes shipped per page, the coordinator's
-assembly time (the serial part), and peak RSS per process (each process with its page
+commands Redis executed per page, from its INFO), the bytes sent to Redis per page, Redis's peak
+memory, the coordinator's assembly time (the serial part), and peak RSS per process (each process with its page
 processes, sampled every 100 ms). Each output is checked to hold the N=1 run's ids in order.
 """
 from __future__ import annotations
@@ -43,7 +43,9 @@ def run(base_url: str, url: str, out: Path, processes: int, page_processes: int)
                                    cwd=PROJECT, stdout=subprocess.DEVNULL)
     everyone = [coordinator, *children]
     peaks = [0] * len(everyone)
+    redis_peak = 0
     while coordinator.poll() is None:
+        redis_peak = max(redis_peak, client.info("memory")["used_memory"])
         for index, child in enumerate(everyone):
             if child.poll() is None:
                 peaks[index] = max(peaks[index], tree_memory_kb(child.pid)[0])
@@ -63,6 +65,7 @@ def run(base_url: str, url: str, out: Path, processes: int, page_processes: int)
             "commands_per_page": stats["total_commands_processed"] / pages,
             "kb_to_redis_per_page": stats["total_net_input_bytes"] / 1024 / pages,
             "assembly_seconds": manifest["distributed"]["assembly_seconds"],
+            "redis_peak_mb": redis_peak / 2**20,
             "records_by_process": sorted((p["records"] for p in shipped.values()), reverse=True),
             "peak_rss_mb": [round(kb / 1024) for kb in peaks],
             "ids": [json.loads(line)["id"] for line in out.open()]}
@@ -90,12 +93,12 @@ def main() -> None:
           f"{args.page_processes} page process(es) per docprompts process; this machine: "
           f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores")
     print(f"{'N':>2} {'seconds':>8} {'pages/s':>8} {'speedup':>8} {'trips/page':>10} {'cmds/page':>9} "
-          f"{'KB/page':>8} {'assembly s':>10}  records per process / peak RSS MB per process")
+          f"{'KB/page':>8} {'assembly s':>10} {'Redis MB':>8}  records per process / peak RSS MB per process")
     for result in results:
         print(f"{result['processes']:>2} {result['seconds']:>8.1f} {result['pages_per_second']:>8.2f} "
               f"{base['seconds'] / result['seconds']:>8.2f} {result['round_trips_per_page']:>10.1f} "
               f"{result['commands_per_page']:>9.1f} {result['kb_to_redis_per_page']:>8.1f} "
-              f"{result['assembly_seconds']:>10.1f}  {result['records_by_process']} / {result['peak_rss_mb']}")
+              f"{result['assembly_seconds']:>10.1f} {result['redis_peak_mb']:>8.1f}  {result['records_by_process']} / {result['peak_rss_mb']}")
         if result["ids"] != base["ids"]:
             raise SystemExit(f"N={result['processes']}: the output differs from N={base['processes']}")
     print("every output holds the same record ids in the same order")

@@ -9,11 +9,15 @@ budget and options from the run record, never from their own command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shlex
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+import redis
 
 from compress.budget import BudgetError
 from compress.tokenizer import TokenizerError
@@ -83,10 +87,14 @@ def job_arguments(args) -> list[argparse.Namespace]:
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        complaint = io.StringIO()
         try:
-            job = build_parser().parse_args(["crawl", *shlex.split(line)])
-        except SystemExit:
-            raise ConfigError(f"--jobs {path}, line {number}: not valid crawl options: {line.strip()}") from None
+            with contextlib.redirect_stderr(complaint):   # argparse's usage text: not ours to print
+                job = build_parser().parse_args(["crawl", *shlex.split(line)])
+        except (SystemExit, ValueError):
+            reason = (complaint.getvalue().strip().splitlines() or ["unbalanced quotes"])[-1]
+            raise ConfigError(f"--jobs {path}, line {number}: not valid crawl options "
+                              f"({reason.split('error: ')[-1]}): {line.strip()}") from None
         job.redis, job.lease_seconds = args.redis, args.lease_seconds
         job.log_json, job.log_level, job.workers = args.log_json, args.log_level, args.workers
         jobs.append(job)
@@ -137,23 +145,42 @@ def run_coordinator(args) -> int:
     jobs = job_arguments(args)
     client = connect(args.redis)
     prepared = [(job, *prepare_job(job, client)) for job in jobs]
-    process = crawler_process(args)
-    crawlers = []
-    for _, record, shared in prepared:
-        if shared.status() == RUNNING:
-            crawlers.append(start_crawl(process, args, record, shared, role="coordinator"))
-    if crawlers:
-        process.start()
-    return max(finish_job(job, record, shared, crawlers) for job, record, shared in prepared)
+    codes: dict[str, int] = {}
+    running = [(job, record, shared) for job, record, shared in prepared if shared.status() == RUNNING]
+    if running:
+        process = crawler_process(args)
+        from twisted.internet import defer, reactor, threads   # installed by crawler_process
+        from twisted.python.failure import Failure
+
+        def assemble_when_done(result, job, record, shared, crawler):
+            if isinstance(result, Failure):   # the crawl could not start or run: say so, exit 1
+                print(f"docprompts: error: the crawl for {record.out} failed: {result.getErrorMessage()}",
+                      file=sys.stderr)
+                codes[record.run_id] = EXIT_PARTIAL
+                return None
+            # Each run is assembled as soon as its crawl ends (its messages leave Redis), in a
+            # thread: the other runs of --jobs go on crawling meanwhile.
+            done = threads.deferToThread(finish_job, job, record, shared, crawler)
+            return done.addCallback(lambda code: codes.__setitem__(record.run_id, code))
+
+        ends = []
+        for job, record, shared in running:
+            crawler, crawl = start_crawl(process, args, record, shared, role="coordinator")
+            ends.append(crawl.addBoth(assemble_when_done, job, record, shared, crawler))
+        defer.DeferredList(ends).addBoth(lambda _: reactor.stop())
+        process.start(stop_after_crawl=False)
+    for job, record, shared in prepared:   # runs already crawled (their coordinator died assembling)
+        if record.run_id not in codes and shared.status() == FINISHED:
+            codes[record.run_id] = finish_job(job, record, shared, None)
+    return max(codes.get(record.run_id, EXIT_PARTIAL) for _, record, _ in prepared)
 
 
-def finish_job(args, record: RunRecord, shared: SharedRun, crawlers) -> int:
+def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
     """After the crawl: assemble a finished run, or say how to resume it (exit 1)."""
     from .. import cli as single
     from .assembly import assemble
 
-    lost = next((crawler.spider.redis_lost for crawler in crawlers
-                 if crawler.spider and crawler.spider.job.run_id == record.run_id and crawler.spider.redis_lost), None)
+    lost = crawler.spider.redis_lost if crawler is not None and crawler.spider is not None else None
     if lost:
         print(f"docprompts: error: lost the connection to Redis at {redacted(args.redis)} ({lost}); "
               f"the run stays in Redis: run the same command again to resume it", file=sys.stderr)
@@ -169,11 +196,7 @@ def finish_job(args, record: RunRecord, shared: SharedRun, crawlers) -> int:
     except RedisUnavailable as error:
         print(f"docprompts: error: {error}", file=sys.stderr)
         return EXIT_PARTIAL
-    except Exception as error:
-        import redis
-
-        if not isinstance(error, redis.RedisError):
-            raise
+    except redis.RedisError as error:
         print(f"docprompts: error: lost the connection to Redis at {redacted(args.redis)} ({error}); "
               f"the run stays in Redis: run the same command again to resume it", file=sys.stderr)
         return EXIT_PARTIAL
@@ -225,8 +248,7 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     for name, value in record.scrapy_settings.items():
         settings.set(name, value, priority="cmdline")
     crawler = Crawler(DistributedDocsSpider, settings)
-    process.crawl(crawler, job=record, shared=shared, role=role)
-    return crawler
+    return crawler, process.crawl(crawler, job=record, shared=shared, role=role)
 
 
 # -- workers --------------------------------------------------------------------------------------
@@ -245,6 +267,7 @@ def run_worker(args) -> int:
     joined: dict[str, object] = {}
     last_busy = [time.monotonic()]
     lost: list[str] = []
+    failed: list[str] = []   # a run this worker could not crawl (e.g. a profile plugin missing here)
 
     def supervise() -> None:
         """Join runs that became active; stop after --idle-exit seconds with none to work on."""
@@ -254,12 +277,10 @@ def run_worker(args) -> int:
                     shared = SharedRun(client, run_id)
                     record = shared.load_record()
                     if record is not None:
-                        joined[run_id] = start_crawl(process, args, record, shared, role="worker")
-        except Exception as error:   # noqa: BLE001 (Redis gone: stop, exit 1)
-            import redis
-
-            if not isinstance(error, redis.RedisError):
-                raise
+                        joined[run_id], crawl = start_crawl(process, args, record, shared, role="worker")
+                        crawl.addErrback(lambda failure, run_id=run_id: failed.append(
+                            f"cannot take part in run {run_id}: {failure.getErrorMessage()}"))
+        except redis.RedisError as error:   # Redis gone: stop, exit 1
             lost.append(str(error))
         if process.crawlers:
             last_busy[0] = time.monotonic()
@@ -276,6 +297,9 @@ def run_worker(args) -> int:
     if lost:
         print(f"docprompts: error: lost the connection to Redis at {redacted(args.redis)} ({lost[0]}); "
               f"pages this worker held go back to the queue when their lease expires", file=sys.stderr)
+        return EXIT_PARTIAL
+    if failed:
+        print(f"docprompts: error: {failed[0]}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import redis
 import scrapy
 from scrapy.exceptions import DontCloseSpider
 
@@ -122,8 +123,8 @@ class DistributedDocsSpider(DocsSpider):
     def finish_request(self, request, outputs: list) -> None:
         """Push the request's new requests, then ship its records and the manifest entries
         gathered since the last message with the release of its lease."""
-        lease = request.meta.get(LEASE)
-        records = []
+        lease = request.meta.pop(LEASE, None)   # released once (an errback and the middleware
+        records = []                             # may both see an HTTP error's request)
         for output in outputs:
             if isinstance(output, scrapy.Request):
                 if output.meta.get(LOCAL) and lease:
@@ -136,10 +137,8 @@ class DistributedDocsSpider(DocsSpider):
         if (message or lease) and not self.redis_lost:
             try:
                 self.shared.ship(message, lease)
-            except Exception as error:   # noqa: BLE001 (redis errors: the lease stays, redone)
+            except redis.RedisError as error:   # the lease stays: the request will be redone
                 self.lose_redis(error)
-        if lease:
-            request.meta.pop(LEASE, None)
 
     def drain(self, records: list[dict]) -> dict | None:
         """What this process found since its last message (none: nothing to ship)."""
@@ -184,7 +183,7 @@ class DistributedDocsSpider(DocsSpider):
                 return
             if self.role == WORKER and self.shared.status() != "running":
                 return   # the run is finished (or gone): this worker is done with it
-        except Exception as error:   # noqa: BLE001
+        except redis.RedisError as error:
             self.lose_redis(error)
             return
         raise DontCloseSpider
