@@ -7,13 +7,16 @@ Serves ``shared/kafka-site`` with Apache (``serve-kafka-site``) and starts a pri
 ``docprompts worker`` processes, each with ``--page-processes`` page processes, and prints:
 pages/s and speedup against N=1, Redis round trips per page (counted by the processes; and the
 commands Redis executed per page, from its INFO), the bytes sent to Redis per page, Redis's peak
-memory, the coordinator's assembly time (the serial part), and peak RSS per process (each process with its page
+memory, the coordinator's assembly time (the serial part), the CPU seconds all processes spent per page (the work,
+whatever else the machine runs), the load average, and peak RSS per process (each process with its page
 processes, sampled every 100 ms). Each output is checked to hold the N=1 run's ids in order.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,6 +37,7 @@ def run(base_url: str, url: str, out: Path, processes: int, page_processes: int)
     client = redis.Redis.from_url(url)
     client.flushall()
     client.config_resetstat()
+    cpu_before, redis_cpu_before = children_cpu_seconds(), redis_cpu_seconds(client)
     common = ["--redis", url, "--workers", str(page_processes), "--log-level", "WARNING"]
     started = time.perf_counter()
     children = [subprocess.Popen([sys.executable, "-m", "crawler.cli", "worker", "--idle-exit", "1", *common],
@@ -54,8 +58,10 @@ def run(base_url: str, url: str, out: Path, processes: int, page_processes: int)
     if coordinator.returncode:
         raise SystemExit(f"the coordinator failed with exit status {coordinator.returncode}")
     stats = client.info("stats")
+    redis_cpu = redis_cpu_seconds(client) - redis_cpu_before
     for child in children:
         child.wait(timeout=120)
+    cpu_seconds = children_cpu_seconds() - cpu_before   # every process of the run, page processes too
     manifest = json.loads(Path(str(out) + ".manifest.json").read_text())
     pages = manifest["pages_fetched"]
     shipped = manifest["distributed"]["processes"]
@@ -66,9 +72,20 @@ def run(base_url: str, url: str, out: Path, processes: int, page_processes: int)
             "kb_to_redis_per_page": stats["total_net_input_bytes"] / 1024 / pages,
             "assembly_seconds": manifest["distributed"]["assembly_seconds"],
             "redis_peak_mb": redis_peak / 2**20,
+            "cpu_seconds_per_page": cpu_seconds / pages, "redis_cpu_ms_per_page": redis_cpu * 1000 / pages, "load": os.getloadavg()[0],
             "records_by_process": sorted((p["records"] for p in shipped.values()), reverse=True),
             "peak_rss_mb": [round(kb / 1024) for kb in peaks],
             "ids": [json.loads(line)["id"] for line in out.open()]}
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def redis_cpu_seconds(client) -> float:
+    cpu = client.info("cpu")
+    return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
 
 
 def main() -> None:
@@ -93,15 +110,22 @@ def main() -> None:
           f"{args.page_processes} page process(es) per docprompts process; this machine: "
           f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores")
     print(f"{'N':>2} {'seconds':>8} {'pages/s':>8} {'speedup':>8} {'trips/page':>10} {'cmds/page':>9} "
-          f"{'KB/page':>8} {'assembly s':>10} {'Redis MB':>8}  records per process / peak RSS MB per process")
+          f"{'KB/page':>8} {'assembly s':>10} {'Redis MB':>8} {'CPU s/page':>10} {'load':>5}  records per process / peak RSS MB per process")
     for result in results:
         print(f"{result['processes']:>2} {result['seconds']:>8.1f} {result['pages_per_second']:>8.2f} "
               f"{base['seconds'] / result['seconds']:>8.2f} {result['round_trips_per_page']:>10.1f} "
               f"{result['commands_per_page']:>9.1f} {result['kb_to_redis_per_page']:>8.1f} "
-              f"{result['assembly_seconds']:>10.1f} {result['redis_peak_mb']:>8.1f}  {result['records_by_process']} / {result['peak_rss_mb']}")
+              f"{result['assembly_seconds']:>10.1f} {result['redis_peak_mb']:>8.1f} "
+              f"{result['cpu_seconds_per_page']:>10.3f} {result['load']:>5.1f}  {result['records_by_process']} / {result['peak_rss_mb']}")
         if result["ids"] != base["ids"]:
             raise SystemExit(f"N={result['processes']}: the output differs from N={base['processes']}")
     print("every output holds the same record ids in the same order")
+    work = min(result["cpu_seconds_per_page"] for result in results)
+    redis_ms = max(result["redis_cpu_ms_per_page"] for result in results)
+    print(f"estimate: {work:.3f} CPU s of docprompts per page -> about {1 / work:.1f} pages/s per core, so M "
+          f"machines of C cores ~ M x C x {1 / work:.1f} pages/s; Redis spends {redis_ms:.2f} ms of CPU per page "
+          f"-> one Redis core saturates near {1000 / redis_ms:.0f} pages/s; one public site stays at its "
+          f"politeness limit (DOWNLOAD_DELAY 0.5 s per host and process: <= 2 pages/s per process)")
 
 
 if __name__ == "__main__":
