@@ -264,10 +264,15 @@ def run_worker(args) -> int:
     process = crawler_process(args)
     from twisted.internet import reactor, task   # installed by crawler_process: import it after
 
-    joined: dict[str, object] = {}
+    joined: dict[str, object] = {}   # run id -> this process's crawler of it, while it runs
+    crawlers: list = []
     last_busy = [time.monotonic()]
     lost: list[str] = []
     failed: list[str] = []   # a run this worker could not crawl (e.g. a profile plugin missing here)
+
+    def forget(result, run_id: str):
+        joined.pop(run_id, None)
+        return result
 
     def supervise() -> None:
         """Join runs that became active; stop after --idle-exit seconds with none to work on."""
@@ -278,6 +283,8 @@ def run_worker(args) -> int:
                     record = shared.load_record()
                     if record is not None:
                         joined[run_id], crawl = start_crawl(process, args, record, shared, role="worker")
+                        crawlers.append(joined[run_id])
+                        crawl.addBoth(forget, run_id)   # the same run id may run again later
                         crawl.addErrback(lambda failure, run_id=run_id: failed.append(
                             f"cannot take part in run {run_id}: {failure.getErrorMessage()}"))
         except redis.RedisError as error:   # Redis gone: stop, exit 1
@@ -292,7 +299,7 @@ def run_worker(args) -> int:
     supervisor = task.LoopingCall(supervise)
     supervisor.start(1.0)
     process.start(stop_after_crawl=False)
-    lost += [crawler.spider.redis_lost for crawler in joined.values()
+    lost += [crawler.spider.redis_lost for crawler in crawlers
              if crawler.spider is not None and crawler.spider.redis_lost]
     if lost:
         print(f"docprompts: error: lost the connection to Redis at {redacted(args.redis)} ({lost[0]}); "
