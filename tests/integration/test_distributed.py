@@ -211,3 +211,24 @@ def test_tls_and_a_password_from_the_environment(site, single, tmp_path, monkeyp
         crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", url, "--workers", "1")
         assert worker.wait(timeout=60) == 0
     assert comparable(read_records(out)) == comparable(single[0])
+
+
+def test_a_worker_killed_while_holding_pages_loses_nothing(site, server, single, tmp_path):
+    """The same as the acceptance test on the Kafka mirror, on the small fixture site (runs
+    without ../shared): the victim's leased pages go back to the queue when its lease expires."""
+    out = tmp_path / "docs.jsonl"
+    client = redis.Redis.from_url(server)
+    victim = start_worker(tmp_path, "victim", server)
+    coordinator = start(tmp_path, "coordinator", "crawl", "kafka", "--base-url", site, "--out", str(out),
+                        "--redis", server, "--lease-seconds", "2", "--workers", "1", *SLOW)
+    deadline = time.monotonic() + 120
+    while not any(client.hlen(key) for key in client.keys(f"docprompts:run:*:leases:*-{victim.pid}-*")):
+        assert time.monotonic() < deadline and coordinator.poll() is None, "the victim never held a page"
+        time.sleep(0.01)
+    os.killpg(victim.pid, signal.SIGKILL)
+    survivor = start_worker(tmp_path, "survivor", server)
+    assert coordinator.wait(timeout=300) == 0, (tmp_path / "coordinator.log").read_text()[-2000:]
+    assert survivor.wait(timeout=60) == 0
+    records = read_records(out)
+    assert comparable(records) == comparable(single[0])
+    assert read_manifest(out)["distributed"]["requeued_requests"] >= 1
