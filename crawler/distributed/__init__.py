@@ -16,5 +16,6 @@ package adds is what a corpus needs on top of it:
   and what it adds to the manifest) in the same transaction that releases its lease;
 - ``assembly``: the coordinator turns the messages into the same JSONL and manifest a
   single-process crawl writes (records deduplicated by id, same order, same atomic writer);
-- ``cli``: ``crawl --redis``, ``crawl --jobs`` and ``worker``.
+- ``coordinator`` (``crawl --redis``, ``crawl --jobs``), ``worker`` (``docprompts worker``),
+  ``processes`` (their Scrapy crawlers) and ``cli`` (their options).
 """

@@ -6,7 +6,7 @@ import argparse
 import pytest
 
 from crawler.cli import build_parser
-from crawler.distributed.cli import job_arguments
+from crawler.distributed.coordinator import job_arguments
 from crawler.distributed.run import redacted, run_id_for
 from crawler.spiders.docs import ConfigError
 
