@@ -26,6 +26,7 @@ from output.jsonl import read_jsonl, write_atomically
 from output.manifest import manifest_path_for
 from output.safety import OutputError, UnsafePath, check_crawl_paths, printable
 
+from .distributed import cli as distributed
 from .hooks import hooks_for
 from .ledger import silence_problem, version_table
 from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
@@ -94,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--full", action="store_true", help="with --state: rebuild everything")
     crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
     crawl_options(crawl, "docprompts.jsonl")
+    distributed.add_crawl_options(crawl)
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample site, offline")
     crawl_options(demo, "docprompts-demo.jsonl")
     commands.add_parser("sites", help="list the site profiles")
+    distributed.add_worker_command(commands)
     register_corpus_commands(commands)   # export, diff, report, dedup
     return parser
 
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(args) -> int:
     if hasattr(args, "func"):
         return args.func(args)
+    if distributed.is_distributed(args):   # crawl --redis / --jobs, worker
+        return distributed.main(args)
     try:
         if args.command == "sites":
             for name, profile in builtin_profiles().items():

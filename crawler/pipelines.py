@@ -168,16 +168,7 @@ class OutputPipeline:
         run.discovery = spider.ledger.to_dict()
         if not self.writer:
             return
-        legacy = getattr(spider, "legacy_anchors", {})
-        self.writer.finish({page: functools.partial(add_legacy_anchors, by_fragment=fragments)
-                            for page, fragments in legacy.items()},
-                           group_of=lambda sort_key: sort_key[1])
-        if spider.state is not None:
-            pages, removed = spider.final_state()
-            run.delta["removed"] = len(removed)
-            write_atomically(removed_path_for(self.output),
-                             "".join(json.dumps({"id": record_id}) + "\n" for record_id in sorted(removed)))
-            StateStore(spider.state, spider.profile.name).save(spider.fingerprint, pages)
+        write_final_output(spider, self.writer, self.output)
         run.write(manifest_path_for(self.output))
         self.writer.discard_journal()   # only now: every file of the run is in place
 
@@ -186,6 +177,21 @@ def _close(crawler, reason: str) -> None:
     from scrapy.utils.defer import deferred_from_coro
 
     deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+
+
+def write_final_output(spider, writer: AtomicJsonlWriter, output: str | Path) -> None:
+    """A finished crawl's output in document order (old anchors added) and, with ``--state``,
+    the removed ids and the new state; the caller writes the manifest (a distributed run too)."""
+    legacy = getattr(spider, "legacy_anchors", {})
+    writer.finish({page: functools.partial(add_legacy_anchors, by_fragment=fragments)
+                   for page, fragments in legacy.items()},
+                  group_of=lambda sort_key: sort_key[1])
+    if spider.state is not None:
+        pages, removed = spider.final_state()
+        spider.run.delta["removed"] = len(removed)
+        write_atomically(removed_path_for(output),
+                         "".join(json.dumps({"id": record_id}) + "\n" for record_id in sorted(removed)))
+        StateStore(spider.state, spider.profile.name).save(spider.fingerprint, pages)
 
 
 def removed_path_for(output: str | Path) -> Path:

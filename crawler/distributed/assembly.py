@@ -1,0 +1,90 @@
+"""The end of a distributed run: the shipped messages become the same JSONL and manifest a
+single-process crawl writes.
+
+A request may have been done twice (its process was killed after shipping, before its lease
+was dropped; or two URLs of one page were taken by two processes): records are kept once per
+id and pages once per path, the first shipped winning. The order is the single-process one
+(version, page, position in the page), written by the same atomic writer; the manifest is built
+by the same ``DocsSpider`` methods (versions summary, incremental state) from the merged state.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+from output.jsonl import AtomicJsonlWriter, write_atomically
+from output.manifest import PageReport, manifest_path_for
+from output.records import version_sort_key
+
+from ..pipelines import write_final_output
+from ..spiders.docs import DocsSpider, add_counts
+from ..state import PageDone
+from .run import RunRecord, SharedRun, redacted
+
+
+def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
+    assembly_started = time.monotonic()
+    spider = DocsSpider(profile=job.load_profile(), base_url=job.base_url, state=job.state,
+                        **job.spider_options)
+    spider.crawled_at = spider.run.started_at = job.crawled_at
+    spider.versions, spider.aliases, spider.latest_slug, spider.scheduled = shared.discovery()
+    run = spider.run
+    run.output = job.out
+    writer = AtomicJsonlWriter(job.out)
+    seen_ids: set[str] = set()
+    positions: dict[str, int] = {}
+    workers: dict[str, dict] = {}
+    for message in shared.results():
+        merge_message(spider, message)
+        worker = workers.setdefault(message["worker"], {"messages": 0, "records": 0, "round_trips": 0})
+        worker["messages"] += 1
+        worker["round_trips"] += message.get("round_trips", 0)
+        for record in message.get("records", []):
+            if record["id"] in seen_ids:
+                continue   # the same request done twice: its records are the same
+            seen_ids.add(record["id"])
+            page = record["url"].split("#", 1)[0]
+            positions[page] = positions.get(page, -1) + 1
+            writer.write(record, (version_sort_key(record["version"]), page, positions[page]))
+            worker["records"] += 1
+            run.records += 1
+            run.text_tokens += record["text_tokens"]
+            run.prompt_tokens += record["prompt_tokens"]
+    for done in spider.done_pages.values():
+        add_counts(run.delta, done.delta)
+        if done.report:
+            run.pages.append(PageReport(**done.report))
+    run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run.duration_seconds = time.time() - job.started
+    run.versions = spider.version_summary()
+    write_final_output(spider, writer, job.out)
+    manifest = run.to_dict()
+    manifest["distributed"] = {"redis": redacted(redis_url), "run": job.run_id,
+                               "requeued_requests": shared.requeued(), "processes": workers,
+                               "assembly_seconds": round(time.monotonic() - assembly_started, 3)}
+    write_atomically(manifest_path_for(job.out), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def merge_message(spider: DocsSpider, message: dict) -> None:
+    """One process's manifest entries into the run's (``DistributedDocsSpider.drain``)."""
+    run = spider.run
+    for path, page in message.get("pages", {}).items():
+        spider.done_pages.setdefault(path, PageDone.from_json(page))
+    for failure in message.get("failures", []):
+        if failure not in run.failures:   # a request done twice fails twice
+            run.failures.append(failure)
+    run.broken_links.extend(message.get("broken_links", []))
+    run.retries.extend(message.get("retries", []))
+    run.charset_repairs.extend(message.get("charset_repairs", []))
+    for kind, urls in message.get("skipped_links", {}).items():
+        run.skipped_links.setdefault(kind, set()).update(urls)
+    for version in message.get("found_by_probe", []):
+        probed = run.versions.setdefault("found_by_probe", [])
+        if version not in probed:
+            probed.append(version)
+    spider.failed_paths.update(message.get("failed_paths", []))
+    for page, fragments in message.get("legacy_anchors", {}).items():
+        for fragment, old_anchors in fragments.items():
+            known = spider.legacy_anchors.setdefault(page, {}).setdefault(fragment, [])
+            known.extend(anchor for anchor in old_anchors if anchor not in known)

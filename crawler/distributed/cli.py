@@ -1,0 +1,58 @@
+"""``docprompts crawl --redis URL`` (the coordinator: ``coordinator.py``), ``crawl --redis URL
+--jobs FILE`` (several runs at once) and ``docprompts worker --redis URL`` (``worker.py``): their
+options, and one-line errors with exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from compress.budget import BudgetError
+from compress.tokenizer import TokenizerError
+
+from ..profiles import ProfileError
+from ..spiders.docs import ConfigError
+from .run import RedisUnavailable
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def add_crawl_options(crawl: argparse.ArgumentParser) -> None:
+    crawl.add_argument("--redis", metavar="URL",
+                       help="distributed: coordinate the crawl through this Redis (redis://host:6379/0, "
+                            "rediss:// for TLS); `docprompts worker --redis URL` processes join it")
+    crawl.add_argument("--jobs", metavar="FILE",
+                       help="with --redis: one crawl per line (`SITE [options]`, e.g. "
+                            "`kafka --base-url URL --out kafka.jsonl`), all in one Redis")
+    crawl.add_argument("--lease-seconds", type=float, default=30.0,
+                       help="with --redis: a page held by a process that stops heartbeating goes back "
+                            "to the queue after this long (default 30)")
+
+
+def add_worker_command(commands) -> None:
+    worker = commands.add_parser("worker", help="join the distributed crawls of a Redis (crawl --redis)")
+    worker.add_argument("--redis", required=True, metavar="URL", help="the coordinator's Redis URL")
+    worker.add_argument("--idle-exit", type=float, default=60.0, metavar="SECONDS",
+                        help="exit when no run has been active for this long (default 60)")
+    worker.add_argument("--workers", type=int, default=-1,
+                        help="page-processing processes (default: one per core, up to 4; 0: inline)")
+    worker.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
+    worker.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
+
+
+def is_distributed(args) -> bool:
+    return args.command == "worker" or bool(getattr(args, "redis", None) or getattr(args, "jobs", None))
+
+
+def main(args) -> int:
+    try:
+        if args.command == "worker":
+            from .worker import run_worker
+
+            return run_worker(args)
+        from .coordinator import run_coordinator
+
+        return run_coordinator(args)
+    except (RedisUnavailable, ConfigError, ProfileError, BudgetError, TokenizerError) as error:
+        print(f"docprompts: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
