@@ -20,6 +20,7 @@ from output.records import version_sort_key
 from ..pipelines import write_final_output
 from ..spiders.docs import DocsSpider, add_counts
 from ..state import PageDone
+from .ledgers import merge_ledger
 from .run import RunRecord, SharedRun, redacted
 
 
@@ -55,15 +56,20 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
         add_counts(run.delta, done.delta)
         if done.report:
             run.pages.append(PageReport(**done.report))
+            if done.report.get("layout_share") is not None:   # the pages sampled, by any process
+                spider.layout_shares.setdefault(done.version, []).append((done.url, done.report["layout_share"]))
+    spider.check_layout_drift()   # the layout-drift alarm, on the whole run's sample
     run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.duration_seconds = time.time() - job.started
     run.versions = spider.version_summary()
+    run.discovery = spider.ledger.to_dict()
     write_final_output(spider, writer, job.out)
     manifest = run.to_dict()
     manifest["distributed"] = {"redis": redacted(redis_url), "run": job.run_id,
                                "requeued_requests": shared.requeued(), "processes": workers,
                                "assembly_seconds": round(time.monotonic() - assembly_started, 3)}
     write_atomically(manifest_path_for(job.out), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    writer.discard_journal()   # the writer's .part journal: only now, every file is in place
 
 
 def merge_message(spider: DocsSpider, message: dict) -> None:
@@ -84,6 +90,8 @@ def merge_message(spider: DocsSpider, message: dict) -> None:
         if version not in probed:
             probed.append(version)
     spider.failed_paths.update(message.get("failed_paths", []))
+    if "ledger" in message:
+        merge_ledger(spider.ledger, message["ledger"])
     for page, fragments in message.get("legacy_anchors", {}).items():
         for fragment, old_anchors in fragments.items():
             known = spider.legacy_anchors.setdefault(page, {}).setdefault(fragment, [])

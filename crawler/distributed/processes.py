@@ -41,10 +41,15 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     from .spider import DistributedDocsSpider
 
     settings = base_settings(args)
-    settings.set("SCHEDULER", "crawler.distributed.scheduler.LeasedScheduler")
-    settings.set("SPIDER_MIDDLEWARES", {"crawler.distributed.spider.ShipResults": 1})
-    settings.set("ITEM_PIPELINES", {})   # records travel in the shipped messages
-    settings.set("DOCPROMPTS_WORKERS", args.workers)
+    # Above "project": CrawlerProcess.crawl merges the process's own settings (crawler/settings.py,
+    # at "project") into this Crawler, replacing what it holds at an equal priority. At "project"
+    # the single-process pipeline and middlewares came back, ShipResults was gone, no lease was
+    # ever released and the run never finished.
+    per_run = "spider"
+    settings.set("SCHEDULER", "crawler.distributed.scheduler.LeasedScheduler", priority=per_run)
+    settings.set("SPIDER_MIDDLEWARES", {"crawler.distributed.spider.ShipResults": 1}, priority=per_run)
+    settings.set("ITEM_PIPELINES", {}, priority=per_run)   # records travel in the shipped messages
+    settings.set("DOCPROMPTS_WORKERS", args.workers, priority=per_run)
     for name, value in record.scrapy_settings.items():
         settings.set(name, value, priority="cmdline")
     crawler = Crawler(DistributedDocsSpider, settings)

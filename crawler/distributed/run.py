@@ -149,6 +149,7 @@ class SharedRun:
         self.worker = worker or worker_id()
         self.prefix = f"docprompts:run:{run_id}:"
         self.round_trips = 0          # this process's calls to Redis (the benchmark reports them)
+        self.held = 0                 # leases this process holds (requests popped, not yet done)
         self._pop = client.register_script(_POP_AND_LEASE)
         self._push = client.register_script(_PUSH_UNSEEN)
         self._requeue = client.register_script(_REQUEUE_DEAD)
@@ -201,7 +202,10 @@ class SharedRun:
     def pop_and_lease(self) -> tuple[bytes, str] | None:
         self.round_trips += 1
         found = self._pop(keys=[self.key("requests"), self.leases_key, self.key("lease_counter")])
-        return (found[0], found[1].decode()) if found else None
+        if not found:
+            return None
+        self.held += 1
+        return found[0], found[1].decode()
 
     def push(self, fingerprint: str, score: float, data: bytes) -> bool:
         self.round_trips += 1
@@ -210,6 +214,7 @@ class SharedRun:
     def release(self, lease: str) -> None:
         self.round_trips += 1
         self.client.hdel(self.leases_key, lease)
+        self.held -= 1
 
     def heartbeat(self, lease_seconds: float) -> int:
         """I am alive for another lease period; leases of processes that are not go back."""
@@ -281,6 +286,8 @@ class SharedRun:
         if lease is not None:
             pipe.hdel(self.leases_key, lease)
         pipe.execute()
+        if lease is not None:
+            self.held -= 1
 
     def results(self, batch: int = 500):
         """Every shipped message, in the order they arrived."""

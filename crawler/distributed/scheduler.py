@@ -48,6 +48,11 @@ class LeasedScheduler(Scheduler):
         self.server = self.shared.client
         self.queue = PriorityQueue(self.server, spider, self.shared.key("requests"))
         self.df = RFPDupeFilter(self.server, self.shared.key("seen"))
+        # Scrapy pulls requests until CONCURRENT_REQUESTS are in flight: one process would lease
+        # the whole frontier of a small site while the others idle. Lease no more than this
+        # process can download at once plus the pages its workers are processing.
+        self.max_leases = (self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+                           + max(1, spider.workers.processes if spider.workers else 1))
         # Scrapy polls an idle scheduler every 5 s; work pushed by other processes is picked up
         # sooner this way (an engine attribute: there is no setting for it).
         self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
@@ -105,6 +110,8 @@ class LeasedScheduler(Scheduler):
     def next_request(self):
         if self.local:
             return self.local.popleft()
+        if self.shared.held >= self.max_leases:
+            return None   # asked again when one of them is done (or at the idle poll)
         popped = self.guard(self.shared.pop_and_lease)
         if not popped:
             return None

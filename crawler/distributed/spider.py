@@ -14,8 +14,10 @@ import redis
 import scrapy
 from scrapy.exceptions import DontCloseSpider
 
+from ..ledger import DiscoveryLedger
 from ..spiders.docs import DocsSpider
 from ..state import PageDone
+from .ledgers import ledger_delta, merge_ledger
 from .run import RunRecord, SharedRun
 from .scheduler import LEASE, LOCAL
 
@@ -38,6 +40,7 @@ class DistributedDocsSpider(DocsSpider):
         self.shipped_skipped = {kind: set() for kind in self.run.skipped_links}
         self.cursors = dict.fromkeys(_LISTS + ("found_by_probe",), 0)
         self.shipped_anchors = ""
+        self.shipped_ledger = DiscoveryLedger()   # the part of self.ledger already shipped
         self.discovery_pulled = 0.0
         self.published: set[str] = set()        # version slugs this process put in Redis
         self.published_rest: tuple = (None, ())  # and the latest slug and aliases it put there
@@ -172,6 +175,10 @@ class DistributedDocsSpider(DocsSpider):
         if self.legacy_anchors and anchors != self.shipped_anchors:
             message["legacy_anchors"] = self.legacy_anchors
             self.shipped_anchors = anchors
+        ledger = ledger_delta(self.ledger, self.shipped_ledger)
+        if ledger:
+            message["ledger"] = ledger
+            merge_ledger(self.shipped_ledger, ledger)
         return message if len(message) > 1 else None
 
     # -- the end of the run -----------------------------------------------------------------------
