@@ -17,6 +17,7 @@ from output.jsonl import AtomicJsonlWriter, write_atomically
 from output.manifest import PageReport, manifest_path_for
 from output.records import version_sort_key
 
+from ..limits import EXAMPLES_KEPT
 from ..pipelines import write_final_output
 from ..spiders.docs import DocsSpider, add_counts
 from ..state import PageDone
@@ -36,8 +37,11 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
     seen_ids: set[str] = set()
     positions: dict[str, int] = {}
     workers: dict[str, dict] = {}
+    limits_by_process: dict[str, list[dict]] = {}   # each process's latest budget refusals
     for message in shared.results():
         merge_message(spider, message)
+        if "limits_reached" in message:
+            limits_by_process[message["worker"]] = message["limits_reached"]
         worker = workers.setdefault(message["worker"], {"messages": 0, "records": 0, "round_trips": 0})
         worker["messages"] += 1
         worker["round_trips"] += message.get("round_trips", 0)
@@ -59,6 +63,7 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
             if done.report.get("layout_share") is not None:   # the pages sampled, by any process
                 spider.layout_shares.setdefault(done.version, []).append((done.url, done.report["layout_share"]))
     spider.check_layout_drift()   # the layout-drift alarm, on the whole run's sample
+    run.limits_reached = merge_limits(limits_by_process.values())
     run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.duration_seconds = time.time() - job.started
     run.versions = spider.version_summary()
@@ -70,6 +75,20 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
                                "assembly_seconds": round(time.monotonic() - assembly_started, 3)}
     write_atomically(manifest_path_for(job.out), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     writer.discard_journal()   # the writer's .part journal: only now, every file is in place
+
+
+def merge_limits(per_process) -> list[dict]:
+    """The limits the processes' crawl budgets reached (``crawler/limits.py``), one entry each."""
+    merged: dict[tuple, dict] = {}
+    for entries in per_process:
+        for entry in entries:
+            key = (entry["limit"], entry.get("version"))
+            if key not in merged:
+                merged[key] = {**entry, "examples": list(entry["examples"])}
+                continue
+            merged[key]["requests_dropped"] += entry["requests_dropped"]
+            merged[key]["examples"] = (merged[key]["examples"] + entry["examples"])[:EXAMPLES_KEPT]
+    return [merged[key] for key in sorted(merged, key=lambda key: (key[0], key[1] or ""))]
 
 
 def merge_message(spider: DocsSpider, message: dict) -> None:

@@ -47,7 +47,10 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     # ever released and the run never finished.
     per_run = "spider"
     settings.set("SCHEDULER", "crawler.distributed.scheduler.LeasedScheduler", priority=per_run)
-    settings.set("SPIDER_MIDDLEWARES", {"crawler.distributed.spider.ShipResults": 1}, priority=per_run)
+    # The crawl budget and session-id-free URLs as in a single-process run (each process counts
+    # its own requests; what it refused is shipped), then the whole output shipped.
+    settings.set("SPIDER_MIDDLEWARES", {"crawler.limits.CrawlBudgetMiddleware": 800,
+                                        "crawler.distributed.spider.ShipResults": 1}, priority=per_run)
     settings.set("ITEM_PIPELINES", {}, priority=per_run)   # records travel in the shipped messages
     settings.set("DOCPROMPTS_WORKERS", args.workers, priority=per_run)
     for name, value in record.scrapy_settings.items():

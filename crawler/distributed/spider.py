@@ -8,6 +8,7 @@ retries, ...) goes in one message, in the same Redis transaction that drops the 
 """
 from __future__ import annotations
 
+import json
 import time
 
 import redis
@@ -41,6 +42,7 @@ class DistributedDocsSpider(DocsSpider):
         self.cursors = dict.fromkeys(_LISTS + ("found_by_probe",), 0)
         self.shipped_anchors = ""
         self.shipped_ledger = DiscoveryLedger()   # the part of self.ledger already shipped
+        self.shipped_limits = "[]"
         self.discovery_pulled = 0.0
         self.published: set[str] = set()        # version slugs this process put in Redis
         self.published_rest: tuple = (None, ())  # and the latest slug and aliases it put there
@@ -175,6 +177,10 @@ class DistributedDocsSpider(DocsSpider):
         if self.legacy_anchors and anchors != self.shipped_anchors:
             message["legacy_anchors"] = self.legacy_anchors
             self.shipped_anchors = anchors
+        limits = json.dumps(run.limits_reached)   # this process's budget refusals, so far
+        if limits != self.shipped_limits:
+            message["limits_reached"] = run.limits_reached
+            self.shipped_limits = limits
         ledger = ledger_delta(self.ledger, self.shipped_ledger)
         if ledger:
             message["ledger"] = ledger

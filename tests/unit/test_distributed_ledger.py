@@ -40,3 +40,16 @@ def test_shipped_deltas_merge_into_the_single_process_ledger():
         merge_ledger(merged, delta)
     assert merged.to_dict() == single.to_dict()
     assert merged.to_dict()["versions"]["4.1"]["records"] == 6
+
+
+def test_limits_each_process_reached_are_named_once_with_every_refusal_counted():
+    from crawler.distributed.assembly import merge_limits
+    from crawler.limits import CrawlLimits, LimitTracker
+
+    trackers = [LimitTracker(CrawlLimits(max_pages=1)) for _ in range(2)]
+    for number, tracker in enumerate(trackers):
+        for page in range(4):
+            tracker.admit(f"http://docs.test/{number}/{page}", "4.1", 1, is_page=True, replayed=False)
+    merged = merge_limits(tracker.summary() for tracker in trackers)
+    assert [(entry["limit"], entry["requests_dropped"], len(entry["examples"])) for entry in merged] == [
+        ("max_pages", 6, 5)]
