@@ -29,6 +29,7 @@ from .clean import ContentNotFound
 from .hooks import hooks_for
 from .pages import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
 from .profiles import PageKind, SiteProfile
+from .run.lifeline import die_with_parent
 
 
 DEFAULT_PAGE_TIMEOUT = 120.0     # seconds of processing per page (--page-timeout)
@@ -71,7 +72,9 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
     return result
 
 
-def _init_worker(encoding: str) -> None:
+def _init_worker(encoding: str, parent_pid: int) -> None:
+    # First: a worker must not outlive the crawl (a SIGKILLed parent cannot stop it).
+    die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the parent decides, a worker never dies mid-page
     # with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -138,7 +141,7 @@ class PageWorkers:
     def _new_pool(self, processes: int) -> ProcessPoolExecutor:
         # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
         return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.encoding,))
+                                   initializer=_init_worker, initargs=(self.encoding, os.getpid()))
 
     @property
     def hard_deadline(self) -> float | None:
