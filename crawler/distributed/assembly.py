@@ -39,7 +39,15 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
     workers: dict[str, dict] = {}
     limits_by_process: dict[str, list[dict]] = {}   # each process's latest budget refusals
     for message in shared.results():
-        merge_message(spider, message)
+        if "refused" not in message:
+            try:
+                merge_message(spider, message)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                message = {"refused": f"a result message of {message['worker']!r} that does not merge ({error!r:.200})"}
+        if "refused" in message:   # named in the manifest (exit 1), never acted on
+            run.failures.append({"url": f"redis:{shared.key('results')}", "reason": message["refused"],
+                                 "kind": "refused_message"})
+            continue
         if "limits_reached" in message:
             limits_by_process[message["worker"]] = message["limits_reached"]
         worker = workers.setdefault(message["worker"], {"messages": 0, "records": 0, "round_trips": 0})

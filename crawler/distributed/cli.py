@@ -12,7 +12,7 @@ from compress.tokenizer import TokenizerError
 
 from ..profiles import ProfileError
 from ..spiders.docs import ConfigError
-from .run import RedisUnavailable
+from .run import RedisUnavailable, RefusedRecord
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -36,6 +36,9 @@ def add_worker_command(commands) -> None:
                         help="exit when no run has been active for this long (default 60)")
     worker.add_argument("--workers", type=int, default=-1,
                         help="page-processing processes (default: one per core, up to 4; 0: inline)")
+    worker.add_argument("--allow-plugin", action="append", default=[], metavar="MODULE",
+                        help="run a profile plugin (Python code) a run names, e.g. mypackage.hooks; "
+                             "shipped plugins need no permission (repeatable)")
     worker.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
     worker.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
@@ -53,6 +56,6 @@ def main(args) -> int:
         from .coordinator import run_coordinator
 
         return run_coordinator(args)
-    except (RedisUnavailable, ConfigError, ProfileError, BudgetError, TokenizerError) as error:
+    except (RedisUnavailable, RefusedRecord, ConfigError, ProfileError, BudgetError, TokenizerError) as error:
         print(f"docprompts: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -23,7 +23,8 @@ from ..spiders.docs import ConfigError, parse_base_url
 from ..state import StateStore, run_fingerprint
 from .cli import EXIT_PARTIAL
 from .processes import crawler_process, start_crawl
-from .run import FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, connect, redacted, run_id_for
+from .run import (FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, check_settings, connect, redacted,
+                  run_id_for)
 
 
 def job_arguments(args) -> list[argparse.Namespace]:
@@ -65,6 +66,8 @@ def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
     from .. import cli as single
 
     budget = single.check_options(args)
+    settings = single.scrapy_overrides(args.set)
+    check_settings(settings)   # what the workers will accept from the record (exit 2 otherwise)
     if bool(args.site) == bool(args.profile):
         raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) + ") or --profile FILE, not both")
     profile = load_site(args.profile or args.site)
@@ -80,7 +83,7 @@ def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
         spider_options={"versions": args.versions, "target_tokens": args.target_tokens, "ratio": args.ratio,
                         "max_input_tokens": args.max_input_tokens, "encoding": args.encoding,
                         "min_section_tokens": args.min_section_tokens, "full": bool(args.full)},
-        scrapy_settings=single.scrapy_overrides(args.set), out=out,
+        scrapy_settings=settings, out=out,
         state=str(Path(args.state).resolve()) if args.state else None,
         fingerprint=run_fingerprint(profile, budget),
         crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

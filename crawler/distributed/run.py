@@ -7,12 +7,14 @@ must not be split by a crash (pop + lease, seen + push, requeue of a dead proces
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import socket
 import tempfile
 import time
+import tomllib
 import uuid
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -27,6 +29,37 @@ RUNNING, FINISHED = "running", "finished"
 
 class RedisUnavailable(RuntimeError):
     """Redis cannot be reached (at start: exit 2; during a run: exit 1, resumable)."""
+
+
+class RefusedRecord(ValueError):
+    """A run record this process will not crawl with (it would run code, or does not parse)."""
+
+
+# The -s settings a run record may carry: what a crawl needs (delays, timeouts, concurrency,
+# retries, user agent, limits). Not a class path (pipelines, middlewares, extensions, the
+# scheduler, handlers): a worker applies the record it reads from Redis, and whoever can write
+# there must not be able to make it load code.
+CRAWL_SETTINGS = frozenset({
+    "DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE",
+    "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_REQUESTS_PER_IP",
+    "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_TARGET_CONCURRENCY",
+    "RETRY_ENABLED", "RETRY_TIMES", "RETRY_HTTP_CODES", "REDIRECT_MAX_TIMES", "USER_AGENT",
+    "CLOSESPIDER_PAGECOUNT", "CLOSESPIDER_TIMEOUT", "DEPTH_LIMIT", "DOCPROMPTS_PAGE_TIMEOUT",
+    "DOCPROMPTS_MAX_PAGES", "DOCPROMPTS_MAX_PAGES_PER_VERSION", "DOCPROMPTS_MAX_VERSIONS",
+    "DOCPROMPTS_MAX_DEPTH", "DOCPROMPTS_MAX_URL_LENGTH"})
+SPIDER_OPTIONS = frozenset({"versions", "target_tokens", "ratio", "max_input_tokens", "encoding",
+                            "min_section_tokens", "full"})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def check_settings(settings: dict) -> None:
+    """``RefusedRecord`` in one line for a setting a run record may not carry."""
+    for name, value in settings.items():
+        if name not in CRAWL_SETTINGS:
+            raise RefusedRecord(f"setting {name} cannot travel in a distributed run (allowed: delays, timeouts, "
+                                f"concurrency, retries, user agent and limits: {', '.join(sorted(CRAWL_SETTINGS))})")
+        if not isinstance(value, (str, int, float, bool)) or len(str(value)) > 1000:
+            raise RefusedRecord(f"setting {name} has a value that is not a plain number or text")
 
 
 def redacted(url: str) -> str:
@@ -87,10 +120,58 @@ class RunRecord:
         return all(getattr(self, key) == getattr(other, key) for key in keys)
 
 
+def parse_record(data: bytes, run_id: str) -> RunRecord:
+    """A run record read from Redis, as data: JSON with exactly the record's fields, plain
+    values, and only the settings a crawl needs; else ``RefusedRecord`` naming the run."""
+    try:
+        fields = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        raise RefusedRecord(f"run {run_id}: the run record is not JSON (a pickled or foreign payload?)") from None
+    names = {field.name for field in dataclasses.fields(RunRecord)}
+    if not isinstance(fields, dict) or set(fields) - names or not REQUIRED_FIELDS <= set(fields):
+        raise RefusedRecord(f"run {run_id}: the run record does not hold a docprompts run's fields")
+    options, settings = fields["spider_options"], fields["scrapy_settings"]
+    plain = all(isinstance(value, _SCALARS) for key, value in fields.items()
+                if key not in ("spider_options", "scrapy_settings"))
+    if (not plain or not isinstance(options, dict) or not isinstance(settings, dict)
+            or set(options) - SPIDER_OPTIONS
+            or not all(isinstance(value, _SCALARS) or isinstance(value, list) and all(isinstance(item, str) for item in value)
+                       for value in options.values())):
+        raise RefusedRecord(f"run {run_id}: the run record holds values that are not a crawl's options")
+    try:
+        check_settings(settings)
+    except RefusedRecord as error:
+        raise RefusedRecord(f"run {run_id}: {error}") from None
+    return RunRecord(**fields)
+
+
+def check_plugin(record: RunRecord, allowed: set[str]) -> None:
+    """A profile from Redis may name a shipped plugin; any other plugin is code, run only if
+    this process was started with ``--allow-plugin MODULE``."""
+    if record.profile_toml is None:
+        from ..sites import _shipped_files
+
+        if record.profile not in _shipped_files():   # not a path to one of this machine's files
+            raise RefusedRecord(f"run {record.run_id}: {record.profile!r} is not a shipped site")
+        return
+    try:
+        plugin = tomllib.loads(record.profile_toml).get("plugin")
+    except tomllib.TOMLDecodeError as error:
+        raise RefusedRecord(f"run {record.run_id}: its profile is not TOML ({error})") from None
+    if isinstance(plugin, str) and "." not in plugin:
+        return   # shipped with docprompts (crawler/sites/NAME.py)
+    if plugin is not None and plugin not in allowed:
+        raise RefusedRecord(f"run {record.run_id}: its profile's plugin {plugin!r} is code; start the worker "
+                            f"with --allow-plugin {plugin} to trust it")
+
+
 def run_id_for(out: str) -> str:
     """The same command on the same machine finds its run again (a restarted coordinator)."""
     key = f"{socket.gethostname()}:{Path(out).resolve()}"
     return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+REQUIRED_FIELDS = {field.name for field in dataclasses.fields(RunRecord)} - {"coordinator"}
 
 
 def worker_id() -> str:
@@ -164,9 +245,10 @@ class SharedRun:
 
     # -- the record -------------------------------------------------------------------------------
     def load_record(self) -> RunRecord | None:
+        """The run's record, checked (``parse_record``); None: there is none."""
         self.round_trips += 1
         data = self.client.get(self.key("record"))
-        return RunRecord(**json.loads(data)) if data else None
+        return parse_record(data, self.run_id) if data else None
 
     def create(self, record: RunRecord, previous_pages: dict) -> None:
         """A new run: its record, the previous state's pages (``--state``), listed as active."""
@@ -295,13 +377,32 @@ class SharedRun:
         while True:
             chunk = self.client.lrange(self.key("results"), start, start + batch - 1)
             for data in chunk:
-                yield json.loads(zlib.decompress(data))
+                yield parse_message(data)
             if len(chunk) < batch:
                 return
             start += batch
 
     def requeued(self) -> int:
         return int(self.client.get(self.key("requeued")) or 0)
+
+
+def parse_message(data: bytes) -> dict:
+    """A shipped message, as data; one that is not (planted, corrupt) becomes ``{"refused": why}``."""
+    try:
+        message = json.loads(zlib.decompress(data))
+    except (zlib.error, UnicodeDecodeError, ValueError):
+        return {"refused": f"a result message that is not compressed JSON ({len(data)} bytes starting {data[:40]!r})"}
+    if not isinstance(message, dict) or not isinstance(message.get("worker"), str):
+        return {"refused": f"a result message that is not a docprompts message ({len(data)} bytes)"}
+    records = message.get("records", [])
+    if not isinstance(records, list) or not all(_is_record(record) for record in records):
+        return {"refused": f"a result message of {message['worker'][:80]!r} whose records are not records"}
+    return message
+
+
+def _is_record(record) -> bool:
+    return (isinstance(record, dict) and all(isinstance(record.get(key), str) for key in ("id", "url", "version"))
+            and all(isinstance(record.get(key), int) for key in ("text_tokens", "prompt_tokens")))
 
 
 def active_runs(client: redis.Redis) -> list[str]:

@@ -5,7 +5,8 @@ scrapy-redis pops a request and forgets it: a process killed mid-page loses ever
 held. Here the pop and the lease are one Lua step, each process heartbeats every third of the
 lease period, and any process finding a heartbeat expired puts that process's leased requests
 back in the queue. Requests stay scrapy-redis's own (its priority queue's encoding, its
-duplicate filter's fingerprints); only the Redis steps are replaced, by atomic ones.
+duplicate filter's fingerprints), encoded as checked JSON (``wire.py``: never pickle); only the
+Redis steps are replaced, by atomic ones.
 
 Requests marked ``LOCAL`` (discovery, a page's template context) never leave the process: they
 carry state that is not serialisable (the page waiting for its context) and run under the
@@ -21,6 +22,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+
+from . import wire
 
 LEASE, LOCAL = "docprompts_lease", "docprompts_local"
 IDLE_POLL_SECONDS = 0.5     # how soon an idle process looks at the shared queue again (Scrapy: 5)
@@ -46,7 +49,7 @@ class LeasedScheduler(Scheduler):
         self.spider = spider
         self.shared = spider.shared
         self.server = self.shared.client
-        self.queue = PriorityQueue(self.server, spider, self.shared.key("requests"))
+        self.queue = PriorityQueue(self.server, spider, self.shared.key("requests"), serializer=wire)
         self.df = RFPDupeFilter(self.server, self.shared.key("seen"))
         # Scrapy pulls requests until CONCURRENT_REQUESTS are in flight: one process would lease
         # the whole frontier of a small site while the others idle. Lease no more than this
@@ -116,7 +119,12 @@ class LeasedScheduler(Scheduler):
         if not popped:
             return None
         data, lease = popped
-        request = self.queue._decode_request(data)
+        try:
+            request = self.queue._decode_request(data)
+        except (wire.Refused, ValueError, TypeError, KeyError) as error:
+            # Planted, corrupt or from another program: named in the manifest, never run.
+            self.spider.refuse_message(f"{error} ({wire.describe(data)})", lease)
+            return None
         request.meta[LEASE] = lease
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")

@@ -187,6 +187,18 @@ class DistributedDocsSpider(DocsSpider):
             merge_ledger(self.shipped_ledger, ledger)
         return message if len(message) > 1 else None
 
+    def refuse_message(self, reason: str, lease: str) -> None:
+        """A request from Redis that is not one (``wire.loads``): a failure of the run, its lease
+        dropped so it is not handed out again."""
+        self.logger.error("refused a message from Redis: %s", reason)
+        self.run.failures.append({"url": f"redis:{self.shared.key('requests')}", "reason": reason,
+                                  "kind": "refused_message"})
+        if not self.redis_lost:
+            try:
+                self.shared.ship(self.drain([]), lease)
+            except redis.RedisError as error:
+                self.lose_redis(error)
+
     # -- the end of the run -----------------------------------------------------------------------
     def on_idle(self, spider=None):
         if self.redis_lost:

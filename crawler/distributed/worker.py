@@ -10,7 +10,7 @@ import redis
 
 from .cli import EXIT_OK, EXIT_PARTIAL
 from .processes import crawler_process, start_crawl
-from .run import RUNNING, SharedRun, active_runs, connect, redacted
+from .run import RUNNING, RefusedRecord, SharedRun, active_runs, check_plugin, connect, redacted
 
 
 def run_worker(args) -> int:
@@ -30,6 +30,7 @@ def run_worker(args) -> int:
     last_busy = [time.monotonic()]
     lost: list[str] = []
     failed: list[str] = []   # a run this worker could not crawl (e.g. a profile plugin missing here)
+    refused: set[str] = set()   # runs whose record this worker will not crawl with (said once)
 
     def forget(result, run_id: str):
         joined.pop(run_id, None)
@@ -39,9 +40,17 @@ def run_worker(args) -> int:
         """Join runs that became active; stop after --idle-exit seconds with none to work on."""
         try:
             for run_id in running_runs(client):
-                if run_id not in joined:
+                if run_id not in joined and run_id not in refused:
                     shared = SharedRun(client, run_id)
-                    record = shared.load_record()
+                    try:
+                        record = shared.load_record()
+                        if record is not None:
+                            check_plugin(record, set(args.allow_plugin))
+                    except RefusedRecord as error:   # never crawled with: said once, exit 1
+                        refused.add(run_id)
+                        failed.append(f"refused {error}")
+                        print(f"docprompts: error: refused {error}", file=sys.stderr)
+                        continue
                     if record is not None:
                         joined[run_id], crawl = start_crawl(process, args, record, shared, role="worker")
                         crawlers.append(joined[run_id])
@@ -67,7 +76,8 @@ def run_worker(args) -> int:
               f"pages this worker held go back to the queue when their lease expires", file=sys.stderr)
         return EXIT_PARTIAL
     if failed:
-        print(f"docprompts: error: {failed[0]}", file=sys.stderr)
+        if not failed[0].startswith("refused "):   # a refusal was said when it happened
+            print(f"docprompts: error: {failed[0]}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
 

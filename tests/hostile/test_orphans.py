@@ -88,7 +88,8 @@ def test_sigkill_of_a_coordinator_and_a_worker_leaves_nothing(tmp_path):
         coordinator = start(mark, "crawl", "--profile", PROFILE, "--base-url", server.base_url,
                             "--out", str(tmp_path / "out.jsonl"), "--redis", url, "--workers", "1",
                             "-s", "DOWNLOAD_DELAY=0.2")
-        worker = start(mark, "worker", "--redis", url, "--workers", "2", "--idle-exit", "30")
+        worker = start(mark, "worker", "--redis", url, "--workers", "2", "--idle-exit", "30",
+                       "--allow-plugin", "tests.hostile.hooks")
         assert wait_for(lambda: "/docs/1.0/stuck.html" in server.paths and len(server.paths) > 6, 90)
         time.sleep(3)
         assert kill_and_count_survivors(mark, [coordinator, worker]) == []
