@@ -44,6 +44,7 @@ class DiscoveryLedger:
         self.reasons: dict[str, str] = {}                 # canonical path -> why it was not fetched
         self.sitemap_paths: dict[str, str] = {}           # in-scope page a sitemap lists -> version
         self.tried: list[str] = []                        # entry points, for the "found nothing" line
+        self.not_crawled: list[str] = []                  # found, wanted, never scheduled (set at the end)
 
     def book(self, version: str) -> VersionBook:
         return self.versions.setdefault(version, VersionBook())
@@ -94,6 +95,7 @@ class DiscoveryLedger:
             "empty_versions": self.empty_versions(),
             "sitemap_pages": len(self.sitemap_paths),
             "sitemap_unreached": self.sitemap_unreached(fetched),
+            "found_not_crawled": self.not_crawled,
         }
 
 
@@ -128,6 +130,10 @@ def silence_problem(manifest: dict) -> str | None:
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
                 f"{fetched} content page(s) fetched, {len(unfetched)} linked page(s) not fetched{example}, "
                 f"{len(failures)} failed{first} (the manifest lists discovery and failures)")
+    not_crawled = discovery.get("found_not_crawled") or []
+    if not_crawled:
+        return (f"{len(not_crawled)} version(s) found were never crawled: {', '.join(not_crawled)} "
+                f"(see the manifest's discovery: found_by)")
     empty = discovery.get("empty_versions") or []
     if empty:
         return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "

@@ -165,6 +165,7 @@ class OutputPipeline:
         run.duration_seconds = time.monotonic() - self.started
         spider.check_layout_drift()
         run.versions = spider.version_summary()
+        spider.ledger.not_crawled = spider.versions_not_crawled()
         run.discovery = spider.ledger.to_dict()
         if not self.writer:
             return

@@ -75,6 +75,7 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
     run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.duration_seconds = time.time() - job.started
     run.versions = spider.version_summary()
+    spider.ledger.not_crawled = spider.versions_not_crawled()
     run.discovery = spider.ledger.to_dict()
     write_final_output(spider, writer, job.out)
     manifest = run.to_dict()

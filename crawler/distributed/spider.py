@@ -69,7 +69,9 @@ class DistributedDocsSpider(DocsSpider):
 
     def request(self, path_or_url, callback, probe=False, **meta):
         request = super().request(path_or_url, callback, probe=probe, **meta)
-        if callback in (self.parse_versions_json, self.parse_entry, self.parse_template_context):
+        # The sitemap too: its versions wait for the entry page's menu, which this process knows.
+        if callback in (self.parse_versions_json, self.parse_entry, self.parse_template_context,
+                        self.parse_sitemap):
             request.meta[LOCAL] = True
             request.dont_filter = True
         return request
@@ -84,6 +86,12 @@ class DistributedDocsSpider(DocsSpider):
         self.latest_slug = self.latest_slug or latest
         self.scheduled |= scheduled
         self.discovery_pulled = time.monotonic()
+
+    def discovery_ready(self) -> bool:
+        """The coordinator parsed the entry page (its latest release is in Redis)."""
+        if self.latest_slug is None and not self.entry_parsed:
+            self.pull_discovery()
+        return self.entry_parsed or self.latest_slug is not None
 
     def add_versions(self, found: dict[str, str]):
         if self.latest_slug is None or set(found) - set(self.versions):

@@ -128,6 +128,7 @@ class DocsSpider(scrapy.Spider):
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
+        self.entry_parsed = False                 # the version menu is known (sitemap versions wait)
         self.run = RunManifest(
             site=self.profile.name, source=self.profile.source, output="",
             settings={"profile": self.profile.path or self.profile.name, "base_url": self.base_url,
@@ -237,7 +238,10 @@ class DocsSpider(scrapy.Spider):
             released = [slug for slug in found if not is_prerelease(slug, found[slug], self.profile.versions)]
             self.latest_slug = (UNVERSIONED if self.profile.versions.unversioned and UNVERSIONED in released
                                 else max(released or found, key=lambda slug: version_sort_key(found[slug])))
+        self.entry_parsed = True
         for request in self.add_versions(found):
+            yield request
+        for request in self.add_sitemap_versions():   # a sitemap read before the menu
             yield request
         # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
         # emitted once, as that release's page, not taken for an alias of it.
@@ -271,6 +275,22 @@ class DocsSpider(scrapy.Spider):
         for slug in list(self.sitemap_pending):
             if slug in self.scheduled:
                 yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
+        if self.discovery_ready():
+            yield from self.add_sitemap_versions()
+
+    def discovery_ready(self) -> bool:
+        """The version menu is known: a sitemap's unknown slug is a version, not an alias yet
+        to be learnt (``latest``) or a page of the release at the unversioned path."""
+        return self.entry_parsed
+
+    def add_sitemap_versions(self):
+        """Versions only a sitemap names are crawled like the menu's (else they were listed in
+        the ledger and never fetched, and the run exited 0)."""
+        new = {slug: self.hooks.slug_to_version(slug) for slug in self.sitemap_pending
+               if slug not in self.versions and self.resolve_alias(slug) == slug}
+        if new:
+            self.logger.info("versions found only in a sitemap: %s", ", ".join(sorted(new.values())))
+            yield from self.add_versions(new)
 
     def slug_of(self, path: str, kinds=None) -> str | None:
         """The version slug of a page path: the page kind's ``slug`` group, or, for profiles
@@ -309,8 +329,18 @@ class DocsSpider(scrapy.Spider):
         return set(seen[:-keep])
 
     def wanted(self, slug: str, version: str) -> bool:
+        choice = self.left_out_by(slug, version)
+        if choice == "out of scope":
+            # Left out by the profile's scope (deny '^/docs/next/'): not requested, not a failure.
+            self.logger.info("version %s: its first pages are out of scope, not crawled", version)
+            self.run.versions.setdefault("out_of_scope", []).append(version)
+        return choice is None
+
+    def left_out_by(self, slug: str, version: str) -> str | None:
+        """Why a discovered version is not crawled by choice (pinned, --versions, the profile's
+        scope), or None: it is to be crawled."""
         if version in self.pinned:
-            return False
+            return "pinned"
         if self.version_filter == "all":
             wanted = True
         elif self.version_filter == "latest":
@@ -319,13 +349,21 @@ class DocsSpider(scrapy.Spider):
             aliases = tuple(alias for alias, target in self.aliases.items() if target == slug)
             wanted = matches_request(self.version_filter, slug, version,
                                      (self.hooks.slug_to_version(slug), *aliases))
-        if wanted and not any(self.profile.in_scope(self.hooks.canonical_path(seed))
-                              for seed in self.seed_paths(slug)) and self.seed_paths(slug):
-            # Left out by the profile's scope (deny '^/docs/next/'): not requested, not a failure.
-            self.logger.info("version %s: its first pages are out of scope, not crawled", version)
-            self.run.versions.setdefault("out_of_scope", []).append(version)
-            return False
-        return wanted
+        if not wanted:
+            return "--versions"
+        if not any(self.profile.in_scope(self.hooks.canonical_path(seed))
+                   for seed in self.seed_paths(slug)) and self.seed_paths(slug):
+            return "out of scope"
+        return None
+
+    def versions_not_crawled(self) -> list[str]:
+        """Versions the discovery found, wanted, and never scheduled (a bug or a discovery path
+        that does not reach ``add_versions``): the run is partial and names them."""
+        found = {**{slug: self.hooks.slug_to_version(slug) for slug in self.sitemap_pending
+                    if self.resolve_alias(slug) == slug}, **self.versions}
+        return sorted({version for slug, version in found.items()
+                       if slug not in self.scheduled and self.left_out_by(slug, version) is None},
+                      key=version_sort_key)
 
     def seed_paths(self, slug: str) -> list[str]:
         """A version's first pages: the profile's seeds, or its version-menu link (``seeds = []``)."""

@@ -34,3 +34,42 @@ def test_sitemap_pages_are_crawled_and_the_unreached_listed(tmp_path):
     assert "sitemap" in discovery["versions"]["1.1"]["found_by"]
     assert {"path": "/1.1/gone/", "reason": "broken link (HTTP 404)"} in \
         discovery["versions"]["1.1"]["linked_not_fetched"]
+
+
+def root_sitemap(site, paths: list[str]) -> None:
+    """A root sitemap.xml (the crawler reads /sitemap.xml) naming these pages."""
+    entries = "".join(f"<url><loc>https://relay.streamlet.example{path}</loc></url>" for path in paths)
+    (site / "sitemap.xml").write_text('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+                                      f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>\n')
+
+
+def test_a_version_only_a_sitemap_names_is_crawled(tmp_path):
+    """0.9: a real build of the site's pages published under /0.9/, absent from versions.json;
+    only the root sitemap names it. It was listed as found by the sitemap and never fetched."""
+    site = tmp_path / "site"
+    shutil.copytree(MKDOCS, site)
+    shutil.copytree(site / "1.0", site / "0.9")
+    root_sitemap(site, ["/0.9/", "/0.9/configuration/", "/0.9/routing/"])
+    out = tmp_path / "out.jsonl"
+    with serve_directory(site) as base_url:
+        result = run_docprompts("crawl", "mkdocs", "--base-url", base_url, "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    records, manifest = read_records(out), read_manifest(out)
+    old = [r for r in records if r["version"] == "0.9"]
+    assert {r["fetched_url"].split("#")[0].removeprefix(base_url) for r in old} >= \
+        {"/0.9/", "/0.9/configuration/", "/0.9/routing/"}
+    book = manifest["discovery"]["versions"]["0.9"]
+    assert book["found_by"] == ["sitemap"] and book["requested"] and book["records"] == len(old)
+    assert manifest["discovery"]["found_not_crawled"] == []
+
+
+def test_a_sitemap_only_version_with_no_page_left_exits_1_and_is_named(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(MKDOCS, site)
+    root_sitemap(site, ["/0.8/", "/0.8/configuration/"])   # pages long removed from the server
+    out = tmp_path / "out.jsonl"
+    with serve_directory(site) as base_url:
+        result = run_docprompts("crawl", "mkdocs", "--base-url", base_url, "--out", str(out))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "version(s) found and requested yielded no records: 0.8" in result.stderr
+    assert read_manifest(out)["discovery"]["empty_versions"] == ["0.8"]
