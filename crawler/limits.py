@@ -67,6 +67,11 @@ class LimitTracker:
             return self._refuse("max_depth", limits.max_depth, url)
         if not is_page or replayed:
             return True
+        return self.admit_page(url, version)
+
+    def admit_page(self, url: str, version: str | None) -> bool:
+        """Count a page request against the run's limits (a distributed run counts in Redis)."""
+        limits = self.limits
         if version is not None and version not in self.per_version:
             if len(self.per_version) >= limits.max_versions:
                 return self._refuse("max_versions", limits.max_versions, url)

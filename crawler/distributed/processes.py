@@ -47,11 +47,15 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     # ever released and the run never finished.
     per_run = "spider"
     settings.set("SCHEDULER", "crawler.distributed.scheduler.LeasedScheduler", priority=per_run)
-    # The crawl budget and session-id-free URLs as in a single-process run (each process counts
-    # its own requests; what it refused is shipped), then the whole output shipped.
-    settings.set("SPIDER_MIDDLEWARES", {"crawler.limits.CrawlBudgetMiddleware": 800,
+    # The crawl budget (counted in Redis for the whole run) and session-id-free URLs as in a
+    # single-process run, then the whole output shipped.
+    settings.set("SPIDER_MIDDLEWARES", {"crawler.distributed.budget.SharedCrawlBudget": 800,
                                         "crawler.distributed.spider.ShipResults": 1}, priority=per_run)
     settings.set("ITEM_PIPELINES", {}, priority=per_run)   # records travel in the shipped messages
+    # One politeness per host for every process (crawler/distributed/politeness.py).
+    settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                            "crawler.distributed.politeness.SharedPoliteness": 990},
+                 priority=per_run)
     settings.set("DOCPROMPTS_WORKERS", args.workers, priority=per_run)
     for name, value in record.scrapy_settings.items():
         settings.set(name, value, priority="cmdline")

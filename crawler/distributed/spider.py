@@ -19,6 +19,7 @@ from ..ledger import DiscoveryLedger
 from ..spiders.docs import DocsSpider
 from ..state import PageDone
 from .ledgers import ledger_delta, merge_ledger
+from .politeness import take_over
 from .run import RunRecord, SharedRun
 from .scheduler import LEASE, LOCAL
 
@@ -59,6 +60,8 @@ class DistributedDocsSpider(DocsSpider):
             spider.previous_records = {record_id: digest for page in spider.previous.values()
                                        for record_id, digest in page.records.items()}
             spider.pinned = spider.pinned_versions()
+        # After the loopback defaults above: the run's effective delays move to Redis.
+        spider.host_limits = take_over(crawler.settings)
         crawler.signals.connect(spider.on_idle, signal=scrapy.signals.spider_idle)
         return spider
 

@@ -1,0 +1,105 @@
+"""One politeness and one budget per run, whatever the number of processes: a coordinator and
+two workers on one host send no more requests than one process would (DOWNLOAD_DELAY, kept in
+Redis), and the crawl budget counts the whole run's pages once.
+
+A real loopback server records when each request arrives; a real redis-server holds the run.
+The site is the Kafka Hugo/Docsy fixture (tests/sites/kafka-hugo)."""
+from __future__ import annotations
+
+import bisect
+import contextlib
+import functools
+import subprocess
+import sys
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ..conftest import PROJECT, read_manifest, run_docprompts
+from ..redis_server import needs_redis, redis_server
+from .test_resume_and_incremental import SITE
+
+pytestmark = [needs_redis, pytest.mark.timeout(400)]
+DELAY = 0.5
+WINDOW = 5.0
+
+
+class Recording(SimpleHTTPRequestHandler):
+    arrivals: list[tuple[float, str]]
+
+    def do_GET(self):
+        self.arrivals.append((time.monotonic(), self.path))
+        super().do_GET()
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@contextlib.contextmanager
+def recording_site():
+    """The fixture site on loopback; yields (base URL, the arrival list)."""
+    arrivals: list[tuple[float, str]] = []
+    handler = functools.partial(type("Handler", (Recording,), {"arrivals": arrivals}), directory=str(SITE))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", arrivals
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def busiest_window(times: list[float], seconds: float) -> int:
+    """The most requests that arrived within any ``seconds``-long window."""
+    times = sorted(times)
+    return max(bisect.bisect_right(times, start + seconds) - index for index, start in enumerate(times))
+
+
+def crawl_with_workers(tmp_path, url: str, base_url: str, *options: str):
+    workers = [subprocess.Popen([sys.executable, "-m", "crawler.cli", "worker", "--redis", url, "--idle-exit", "3",
+                                 "--workers", "1"], cwd=PROJECT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for _ in range(2)]
+    out = tmp_path / "docs.jsonl"
+    result = run_docprompts("crawl", "kafka", "--base-url", base_url, "--out", str(out), "--redis", url,
+                            "--workers", "1", *options)
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    return result, read_manifest(out)
+
+
+def test_three_processes_send_one_host_no_more_than_one_process_would(tmp_path):
+    with redis_server() as (url, _), recording_site() as (base_url, arrivals):
+        result, manifest = crawl_with_workers(tmp_path, url, base_url, "-s", f"DOWNLOAD_DELAY={DELAY}",
+                                              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    busy = [name for name, process in manifest["distributed"]["processes"].items() if process["records"]]
+    assert len(busy) >= 2, manifest["distributed"]["processes"]   # the work was shared
+    times = [arrival for arrival, _ in arrivals]
+    assert len(times) > 3 * WINDOW / DELAY
+    # One process with a 0.5 s delay starts at most 11 requests in 5 s (one each 0.5 s,
+    # both ends of the window included); before, three processes sent 31.
+    assert busiest_window(times, WINDOW) <= WINDOW / DELAY + 1
+
+
+def page_requests(arrivals) -> set[str]:
+    return {path for _, path in arrivals if path.endswith((".html", "/"))}
+
+
+def test_the_page_budget_counts_the_whole_run_once(tmp_path):
+    limit = ("-s", "DOCPROMPTS_MAX_PAGES=8")
+    with recording_site() as (base_url, arrivals):   # what one process fetches with this budget
+        single = run_docprompts("crawl", "kafka", "--base-url", base_url, "--out", str(tmp_path / "one.jsonl"),
+                                "--workers", "1", *limit)
+        assert single.returncode == 1 and "limit reached: max_pages = 8" in single.stderr
+        one_process = page_requests(arrivals)
+    with redis_server() as (url, _), recording_site() as (base_url, arrivals):
+        result, manifest = crawl_with_workers(tmp_path, url, base_url, *limit, "-s", "DOWNLOAD_DELAY=0.05")
+    assert result.returncode == 1
+    assert "limit reached: max_pages = 8" in result.stderr
+    assert manifest["pages_fetched"] <= 8
+    # The same pages as one process (8, plus the entry page and the probes for newer releases),
+    # not up to 3 x 8.
+    assert len(page_requests(arrivals)) <= len(one_process), sorted(page_requests(arrivals))
+    [reached] = [entry for entry in manifest["limits_reached"] if entry["limit"] == "max_pages"]
+    assert reached["requests_dropped"] > 0
