@@ -100,7 +100,6 @@ def take_over(settings) -> HostLimits:
     """The run's host limits; the process's own delay and AutoThrottle switched off."""
     limits = HostLimits.from_settings(settings)
     settings.set("DOWNLOAD_DELAY", 0, priority=LOCAL_PRIORITY)
-    settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, priority=LOCAL_PRIORITY)
     settings.set("AUTOTHROTTLE_ENABLED", False, priority=LOCAL_PRIORITY)
     return limits
 
