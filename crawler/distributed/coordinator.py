@@ -126,7 +126,9 @@ def run_coordinator(args) -> int:
         for job, record, shared in running:
             crawler, crawl = start_crawl(process, args, record, shared, role="coordinator")
             ends.append(crawl.addBoth(assemble_when_done, job, record, shared, crawler))
-        defer.DeferredList(ends).addBoth(lambda _: reactor.stop())
+        # callWhenRunning: a crawl that fails while it is created (a setting Scrapy cannot read)
+        # ends before the reactor runs; reactor.stop() then raised, and the reactor ran forever.
+        defer.DeferredList(ends).addBoth(lambda _: reactor.callWhenRunning(reactor.stop))
         process.start(stop_after_crawl=False)
     for job, record, shared in prepared:   # runs already crawled (their coordinator died assembling)
         if record.run_id not in codes and shared.status() == FINISHED:

@@ -111,3 +111,13 @@ def test_the_coordinator_refuses_a_class_path_setting(site, server, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("docprompts: error: setting DOWNLOADER_MIDDLEWARES cannot travel"), lines
+
+
+def test_a_setting_scrapy_cannot_read_ends_the_run_in_one_line(site, server, tmp_path):
+    """The crawl fails while Scrapy builds it (before the reactor runs): the coordinator used to
+    print its error and then wait forever."""
+    result = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(tmp_path / "x.jsonl"),
+                            "--redis", server, "--log-level", "CRITICAL", "-s", "CONCURRENT_REQUESTS=many",
+                            timeout=120)
+    assert result.returncode == 1
+    assert "docprompts: error: the crawl for " in result.stderr and "Traceback" not in result.stderr
