@@ -344,11 +344,11 @@ def test_an_unknown_site_or_profile_file_exits_2(tmp_path):
     assert result.returncode == 2 and "no such file" in error_line(result)
 
 
-# -- the README's example ------------------------------------------------------------------------------
-def readme_section(title: str) -> str | None:
-    """The body of the README section whose heading starts with ``title`` (fenced code skipped when
+# -- the manual's example (docs/profiles.md) ------------------------------------------------------------------------------
+def manual_section(title: str) -> str | None:
+    """The body of the docs/profiles.md section whose heading starts with ``title`` (fenced code skipped when
     looking for the next heading of the same or a higher level)."""
-    lines = (PROJECT / "README.md").read_text(encoding="utf-8").splitlines()
+    lines = (PROJECT / "docs" / "profiles.md").read_text(encoding="utf-8").splitlines()
     body, level, fenced = None, 0, False
     for line in lines:
         if line.lstrip().startswith("```"):
@@ -364,11 +364,10 @@ def readme_section(title: str) -> str | None:
     return None if body is None else "\n".join(body)
 
 
-def test_the_readme_example_profile_is_valid():
-    section = readme_section("Add your own site")
-    if section is None:
-        pytest.skip("README.md has no 'Add your own site' section yet")
+def test_the_manual_example_profile_is_valid():
+    section = manual_section("Add your own site")
+    assert section is not None, "docs/profiles.md has no 'Add your own site' section"
     block = re.search(r"^\s*```toml[^\n]*\n(.*?)^\s*```", section, re.S | re.M)
     assert block, "the 'Add your own site' section has no ```toml code block"
-    profile = profile_from_dict(tomllib.loads(block.group(1)), "README.md")
+    profile = profile_from_dict(tomllib.loads(block.group(1)), "docs/profiles.md")
     assert profile.name and profile.page_kinds
