@@ -1,6 +1,6 @@
 """The crawl budget of a distributed run, counted once for the whole run.
 
-``crawler/limits.py`` counts page requests in the process; with N processes a run could fetch N
+``crawler/run/limits.py`` counts page requests in the process; with N processes a run could fetch N
 times ``DOCPROMPTS_MAX_PAGES``. Here the page count, the count per version and the versions
 crawled live in Redis (the run's keys), and admitting a page is one Lua step: a URL is counted
 once whichever process finds it (each process has its own "already followed" set, so the same
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import redis
 
-from ..limits import CrawlBudgetMiddleware, LimitTracker
+from crawler.run.limits import CrawlBudgetMiddleware, LimitTracker
 
 # KEYS: admitted URLs, page count, pages per version. ARGV: url, version ('' = none),
 # max pages, max pages per version, max versions. Returns '' (admitted) or the limit's name.

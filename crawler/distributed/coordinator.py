@@ -17,14 +17,15 @@ from pathlib import Path
 
 import redis
 
-from ..hooks import hooks_for
-from ..sites import builtin_profiles, load_site
-from ..spiders.docs import ConfigError, parse_base_url
-from ..state import StateStore, run_fingerprint
-from .cli import EXIT_PARTIAL
-from .processes import crawler_process, start_crawl
-from .run import (FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, check_settings, connect, redacted,
-                  run_id_for)
+from crawler.options import (EXIT_PARTIAL, ConfigError, check_options, check_reachable, parse_base_url,
+                             parse_crawl_job, scrapy_overrides)
+from crawler.run.summary import dedup_output, summarise
+from crawler.site.hooks import hooks_for
+from crawler.site.sites import builtin_profiles, load_site
+from crawler.run.state import StateStore, run_fingerprint
+from crawler.distributed.processes import crawler_process, start_crawl
+from crawler.distributed.run import (FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, check_settings,
+                                     connect, redacted, run_id_for)
 
 
 def job_arguments(args) -> list[argparse.Namespace]:
@@ -33,8 +34,6 @@ def job_arguments(args) -> list[argparse.Namespace]:
         raise ConfigError("--jobs needs --redis URL")
     if not args.jobs:
         return [args]
-    from ..cli import build_parser
-
     path = Path(args.jobs)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -47,7 +46,7 @@ def job_arguments(args) -> list[argparse.Namespace]:
         complaint = io.StringIO()
         try:
             with contextlib.redirect_stderr(complaint):   # argparse's usage text: not ours to print
-                job = build_parser().parse_args(["crawl", *shlex.split(line)])
+                job = parse_crawl_job(shlex.split(line))
         except (SystemExit, ValueError):
             reason = (complaint.getvalue().strip().splitlines() or ["unbalanced quotes"])[-1]
             raise ConfigError(f"--jobs {path}, line {number}: not valid crawl options "
@@ -63,17 +62,15 @@ def job_arguments(args) -> list[argparse.Namespace]:
 
 def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
     """Check a crawl as ``docprompts crawl`` does, then create its run in Redis or find it again."""
-    from .. import cli as single
-
-    budget = single.check_options(args)
-    settings = single.scrapy_overrides(args.set)
+    budget = check_options(args)
+    settings = scrapy_overrides(args.set)
     check_settings(settings)   # what the workers will accept from the record (exit 2 otherwise)
     if bool(args.site) == bool(args.profile):
         raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) + ") or --profile FILE, not both")
     profile = load_site(args.profile or args.site)
     hooks_for(profile)
     base_url = parse_base_url(args.base_url, profile.public_base_url)
-    single.check_reachable(base_url + profile.entry)
+    check_reachable(base_url + profile.entry)
     out = str(Path(args.out).resolve())
     record = RunRecord(
         run_id=run_id_for(out),
@@ -138,8 +135,7 @@ def run_coordinator(args) -> int:
 
 def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
     """After the crawl: assemble a finished run, or say how to resume it (exit 1)."""
-    from .. import cli as single
-    from .assembly import assemble
+    from crawler.distributed.assembly import assemble
 
     lost = crawler.spider.redis_lost if crawler is not None and crawler.spider is not None else None
     if lost:
@@ -162,5 +158,5 @@ def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
               f"the run stays in Redis: run the same command again to resume it", file=sys.stderr)
         return EXIT_PARTIAL
     if args.dedup != "none":
-        single.dedup_output(Path(record.out), args.dedup, started)
-    return single.summarise(Path(record.out), started)
+        dedup_output(Path(record.out), args.dedup, started)
+    return summarise(Path(record.out), started)

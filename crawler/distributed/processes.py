@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from .run import RunRecord, SharedRun
+from crawler.distributed.run import RunRecord, SharedRun
 
 
 def crawler_process(args):
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.reactor import install_reactor
 
-    from .. import cli as single
+    from crawler.run.logs import install_json_logging
 
     settings = base_settings(args)
     process = CrawlerProcess(settings)
     # Crawlers are made here, one per run with its own settings: the reactor is installed once.
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     if args.log_json:
-        single.install_json_logging(settings.get("LOG_LEVEL"))
+        install_json_logging(settings.get("LOG_LEVEL"))
     return process
 
 
@@ -38,7 +38,7 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     """One run's crawl in this process: scrapy-redis's frontier with leases, results to Redis."""
     from scrapy.crawler import Crawler
 
-    from .spider import DistributedDocsSpider
+    from crawler.distributed.spider import DistributedDocsSpider
 
     settings = base_settings(args)
     # Above "project": CrawlerProcess.crawl merges the process's own settings (crawler/settings.py,

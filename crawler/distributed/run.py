@@ -106,7 +106,7 @@ class RunRecord:
     coordinator: str = field(default_factory=socket.gethostname)
 
     def load_profile(self):
-        from ..sites import load_site
+        from crawler.site.sites import load_site
 
         if self.profile_toml is None:
             return load_site(self.profile)
@@ -149,7 +149,7 @@ def check_plugin(record: RunRecord, allowed: set[str]) -> None:
     """A profile from Redis may name a shipped plugin; any other plugin is code, run only if
     this process was started with ``--allow-plugin MODULE``."""
     if record.profile_toml is None:
-        from ..sites import _shipped_files
+        from crawler.site.sites import _shipped_files
 
         if record.profile not in _shipped_files():   # not a path to one of this machine's files
             raise RefusedRecord(f"run {record.run_id}: {record.profile!r} is not a shipped site")

@@ -23,7 +23,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from . import wire
+from crawler.distributed import wire
 
 LEASE, LOCAL = "docprompts_lease", "docprompts_local"
 IDLE_POLL_SECONDS = 0.5     # how soon an idle process looks at the shared queue again (Scrapy: 5)

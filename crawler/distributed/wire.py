@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from ..regex import LinearRegex
+from crawler.site.regex import LinearRegex
 
 FIELDS = {"url", "callback", "errback", "headers", "body", "cookies", "meta", "encoding", "flags",
           "cb_kwargs", "dont_filter", "method", "priority"}
