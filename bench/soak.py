@@ -11,7 +11,7 @@ fault drawn at random:
   coordinator is started again with the same command; a killed worker is replaced);
 - ``restart_redis``: Redis stopped and started again mid-run (every process exits 1; the same
   command resumes);
-- ``disk_full``: the run's output folder is a tmpfs too small for the output (needs root); it is
+- ``disk_full``: the run's output folder is a 4 KB tmpfs, too small for the manifest (root); it is
   enlarged after the failed attempt and the same command finishes the run;
 - ``pages_changed``: pages of the served copy are changed before the run (no other fault).
 
@@ -95,6 +95,7 @@ class Soak:
         self.corpus: dict[str, str] = {}
         self.site_version = 0               # bumped by every change of the served pages
         self.clean: dict[int, dict[str, str]] = {}
+        self.first_seconds = 20.0           # how long the first run took: faults land within it
 
     def crawl_command(self, out: Path) -> list[str]:
         return docprompts("crawl", "kafka", "--base-url", self.base_url, "--versions", self.args.versions,
@@ -141,14 +142,14 @@ class Soak:
         if fault == "pages_changed":
             note = f"{self.change_pages(run)} pages changed"
         if fault == "disk_full":
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(out.parent)], check=True)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(out.parent)], check=True)
         started = time.monotonic()
         attempts: list[int] = []
         truthful = True
         workers = [self.worker(log)]
         coordinator = spawn(self.crawl_command(out), log)
         if fault in ("kill_coordinator", "kill_worker", "restart_redis"):
-            moment = self.random.uniform(0.5, self.args.fault_window)
+            moment = self.random.uniform(0.5, self.args.fault_window or 0.7 * self.first_seconds)
             note = f"at {moment:.1f}s"
             if not wait(coordinator, moment):
                 if fault == "kill_coordinator":
@@ -176,6 +177,8 @@ class Soak:
         for worker in workers:
             finish(worker, 60)
         seconds = time.monotonic() - started
+        if run == 1:
+            self.first_seconds = seconds
         manifest = json.loads(Path(str(out) + ".manifest.json").read_text()) if attempts[-1] == 0 else {}
         if attempts[-1] == 0:
             self.apply(out)
@@ -223,8 +226,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--versions", default="2.0,2.1,2.2")
     parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--fault-window", type=float, default=20.0,
-                        help="a kill or restart happens within this many seconds of the start")
+    parser.add_argument("--fault-window", type=float, default=None,
+                        help="a kill or restart happens within this many seconds of the start "
+                             "(default: 70%% of the first run's time)")
     parser.add_argument("--attempt-timeout", type=float, default=600.0)
     args = parser.parse_args()
     serve, port = Path(args.shared) / "serve-kafka-site", str(free_port())

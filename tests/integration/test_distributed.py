@@ -76,7 +76,7 @@ def start(tmp_path: Path, name: str, *args: str) -> subprocess.Popen:
 
 
 def start_worker(tmp_path: Path, name: str, url: str) -> subprocess.Popen:
-    return start(tmp_path, name, "worker", "--redis", url, "--idle-exit", "3", "--workers", "1")
+    return start(tmp_path, name, "worker", "--redis", url, "--idle-exit", "8", "--workers", "1")
 
 
 def run_keys(url: str) -> list[bytes]:
