@@ -18,7 +18,7 @@ from output.manifest import PageReport, manifest_path_for
 from output.records import version_sort_key
 
 from crawler.run.limits import EXAMPLES_KEPT
-from crawler.run.pipelines import write_final_output
+from crawler.run.pipelines import save_state, write_final_output
 from crawler.spiders.docs import DocsSpider
 from crawler.run.state import PageDone, add_counts
 from crawler.distributed.ledgers import merge_ledger
@@ -77,12 +77,13 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
     run.versions = spider.version_summary()
     spider.ledger.not_crawled = spider.versions_not_crawled()
     run.discovery = spider.ledger.to_dict()
-    write_final_output(spider, writer, job.out)
+    pages = write_final_output(spider, writer, job.out)
     manifest = run.to_dict()
     manifest["distributed"] = {"redis": redacted(redis_url), "run": job.run_id,
                                "requeued_requests": shared.requeued(), "processes": workers,
                                "assembly_seconds": round(time.monotonic() - assembly_started, 3)}
     write_atomically(manifest_path_for(job.out), json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    save_state(spider, pages)
     writer.discard_journal()   # the writer's .part journal: only now, every file is in place
 
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import redis
 
+from output.jsonl import CorruptOutput
+from output.safety import OutputError
+
 from crawler.options import (EXIT_PARTIAL, ConfigError, check_options, check_reachable, parse_base_url,
                              parse_crawl_job, scrapy_overrides)
 from crawler.run.summary import dedup_output, summarise
@@ -156,6 +159,10 @@ def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
     except redis.RedisError as error:
         print(f"docprompts: error: lost the connection to Redis at {redacted(args.redis)} ({error}); "
               f"the run stays in Redis: run the same command again to resume it", file=sys.stderr)
+        return EXIT_PARTIAL
+    except (OutputError, CorruptOutput, OSError) as error:   # a full disk: one line, not a traceback
+        print(f"docprompts: error: cannot write the output of {record.out} ({error}); the run stays in "
+              f"Redis: run the same command again to write it", file=sys.stderr)
         return EXIT_PARTIAL
     if args.dedup != "none":
         dedup_output(Path(record.out), args.dedup, started)

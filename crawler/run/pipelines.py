@@ -169,8 +169,9 @@ class OutputPipeline:
         run.discovery = spider.ledger.to_dict()
         if not self.writer:
             return
-        write_final_output(spider, self.writer, self.output)
+        pages = write_final_output(spider, self.writer, self.output)
         run.write(manifest_path_for(self.output))
+        save_state(spider, pages)
         self.writer.discard_journal()   # only now: every file of the run is in place
 
 
@@ -180,9 +181,10 @@ def _close(crawler, reason: str) -> None:
     deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
 
 
-def write_final_output(spider, writer: AtomicJsonlWriter, output: str | Path) -> None:
+def write_final_output(spider, writer: AtomicJsonlWriter, output: str | Path) -> dict | None:
     """A finished crawl's output in document order (old anchors added) and, with ``--state``,
-    the removed ids and the new state; the caller writes the manifest (a distributed run too)."""
+    the removed ids; returns the new state's pages. The caller writes the manifest (a distributed
+    run too), then ``save_state``."""
     legacy = getattr(spider, "legacy_anchors", {})
     writer.finish({page: functools.partial(add_legacy_anchors, by_fragment=fragments)
                    for page, fragments in legacy.items()},
@@ -192,6 +194,14 @@ def write_final_output(spider, writer: AtomicJsonlWriter, output: str | Path) ->
         spider.run.delta["removed"] = len(removed)
         write_atomically(removed_path_for(output),
                          "".join(json.dumps({"id": record_id}) + "\n" for record_id in sorted(removed)))
+        return pages
+    return None
+
+
+def save_state(spider, pages: dict | None) -> None:
+    """The new state, last: a run that fails before it (a full disk at its manifest) keeps the
+    state of the last complete run, which the next run's delta is computed against."""
+    if pages is not None:
         StateStore(spider.state, spider.profile.name).save(spider.fingerprint, pages)
 
 

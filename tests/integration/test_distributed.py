@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,9 +18,13 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler.demo import serve_directory
+
 from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
+from ..hostile.test_output import one_error_line, resize, small_filesystem
 from ..redis_server import free_port, needs_redis, redis_server
-from .test_resume_and_incremental import site  # noqa: F401 (the fixture: the Kafka Hugo site, served)
+
+from .test_resume_and_incremental import SITE, site  # noqa: F401 (site: the fixture, the Kafka Hugo site served)
 
 SLOW = ("-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")   # time to kill mid-run
 pytestmark = needs_redis
@@ -246,3 +251,32 @@ def test_a_worker_killed_while_holding_pages_loses_nothing(site, server, single,
     records = read_records(out)
     assert comparable(records) == comparable(single[0])
     assert read_manifest(out)["distributed"]["requeued_requests"] >= 1
+
+
+def test_a_full_disk_at_the_end_of_a_state_run_loses_no_change(server, tmp_path):
+    """The incremental output fits on the disk, the manifest does not: the coordinator says so in
+    one line, exit 1; the run stays in Redis, and the
+    same command, once there is space, writes the changed record."""
+    copy = tmp_path / "site"
+    shutil.copytree(SITE, copy)
+    state = tmp_path / "state"
+    with serve_directory(copy) as base_url:
+        crawl_ok("crawl", "kafka", "--base-url", base_url, "--out", str(tmp_path / "first.jsonl"), "--redis", server,
+                 "--state", str(state), "--workers", "1")
+        page = copy / "41" / "getting-started" / "introduction" / "index.html"
+        page.write_text(page.read_text().replace("<p>", "<p>A sentence added between two runs. ", 1))
+        with small_filesystem(tmp_path / "small", "16k") as disk:
+            out = disk / "second.jsonl"
+            command = ("crawl", "kafka", "--base-url", base_url, "--out", str(out), "--redis", server,
+                       "--state", str(state), "--workers", "1", "--log-level", "CRITICAL")
+            full = run_docprompts(*command)
+            assert full.returncode == 1
+            errors = one_error_line(full.stderr)
+            assert len(errors) == 1 and "run the same command again" in errors[0], full.stderr
+            assert not Path(str(out) + ".manifest.json").exists()
+            resize(disk, "8m")
+            again = run_docprompts(*command)
+            assert again.returncode == 0, again.stderr[-2000:]
+            manifest, records = read_manifest(out), read_records(out)
+    assert manifest["delta"]["changed"] >= 1
+    assert any("A sentence added between two runs." in record["text"] for record in records)
