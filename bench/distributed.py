@@ -125,7 +125,7 @@ def main() -> None:
     print(f"estimate: {work:.3f} CPU s of docprompts per page -> about {1 / work:.1f} pages/s per core, so M "
           f"machines of C cores ~ M x C x {1 / work:.1f} pages/s; Redis spends {redis_ms:.2f} ms of CPU per page "
           f"-> one Redis core saturates near {1000 / redis_ms:.0f} pages/s; one public site stays at its "
-          f"politeness limit (DOWNLOAD_DELAY 0.5 s per host and process: <= 2 pages/s per process)")
+          f"politeness limit (DOWNLOAD_DELAY 0.5 s per host, shared by all processes in Redis: <= 2 pages/s per site)")
 
 
 if __name__ == "__main__":
