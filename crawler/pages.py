@@ -18,7 +18,8 @@ from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
 from .discovery import discover, page_links
-from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
+from .clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
+                    strip_boilerplate, text_of)
 from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
 from .maintext import main_text, main_text_root, main_text_share
@@ -99,6 +100,7 @@ def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Sec
     root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
     rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
+    drop_hidden(root)       # after the tabs: a closed tab panel is hidden until clicked
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
