@@ -26,6 +26,7 @@ from .maintext import main_text, main_text_root, main_text_share
 from .profiles import PageKind, SiteProfile
 from .render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from .sections import Section, split_sections
+from .site.scope import navigation_links
 from .widgets import rewrite_widgets
 
 
@@ -70,6 +71,7 @@ class PageResult:
     public_url: str = ""                                # the page's URL in its own canonical form
     layout_share: float | None = None                   # share of trafilatura's main text held
     version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
+    nav_links: list[str] = field(default_factory=list)  # hrefs of its navigation (top bar, sidebar)
 
 
 def parse_html(html_text: str):
@@ -186,7 +188,8 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     evidence = discover(doc, info.fetched_url, hooks.version_links)
     found = {"version_links": evidence.version_links,
              "version_entries": hooks.version_entries(doc, info.fetched_url),
-             "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
+             "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path),
+             "nav_links": navigation_links(doc) if profile.layout is not None else []}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
     has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
     if (evidence.is_redirect_stub and not has_layout) or all(kind.role == "redirects" for kind in kinds):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -34,6 +35,7 @@ from ..ledger import DiscoveryLedger
 from ..pages import MissingTemplateContext, PageInfo
 from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
+from ..site import scope as site_scope
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
 from ..maintext import SAMPLE_PAGES, layout_drift
@@ -124,6 +126,10 @@ class DocsSpider(scrapy.Spider):
         self.contexts: dict[str, dict] = {}       # slug -> template context
         self.legacy_anchors: dict[str, dict[str, list[str]]] = {}  # page URL -> {fragment: [old ids]}
         self.ledger = DiscoveryLedger()           # what was found where, and each page's fate
+        self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
+        self.scope.layout = self.profile.layout
+        self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
+        self.scope.judged.update({area: "the start page's folder" for area in self.scope.root})
         self.version_entries: dict[str, str] = {}  # slug -> its menu link's path (seeds = [])
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
@@ -190,6 +196,11 @@ class DocsSpider(scrapy.Spider):
             yield self.request(self.profile.entry, self.parse_entry)
         self.ledger.tried.append(self.base_url + "/sitemap.xml")
         yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
+        # The site's other lists of its pages: robots.txt's Sitemap: lines, llms.txt (llmstxt.org).
+        yield self.request("/robots.txt", self.parse_robots, probe=True)
+        for name in ("/llms.txt", "/llms-full.txt"):
+            self.ledger.tried.append(self.base_url + name)
+            yield self.request(name, self.parse_llms_txt, probe=True)
 
     # -- versions ---------------------------------------------------------------------------------
     def parse_versions_json(self, response):
@@ -229,6 +240,9 @@ class DocsSpider(scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if isinstance(response, HtmlResponse):   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
+            for href in response.xpath("//head/link[@rel='sitemap']/@href").getall():
+                yield self.request(urlsplit(urljoin(response.url, href)).path, self.parse_sitemap, probe=True)
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page (no version "
                       "links, no own version)", "no_content")
@@ -261,13 +275,47 @@ class DocsSpider(scrapy.Spider):
                 continue
             path = self.hooks.canonical_path(parts.path)
             kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
+            if not kinds:   # outside the docs' root so far: its folder is judged by its layout
+                yield from self.widen_scope([parts.path], "sitemap")
+                continue
             slug = self.slug_of(path, kinds)
-            if not kinds or self.resolve_alias(slug) != slug:
+            if self.resolve_alias(slug) != slug:
                 continue
             version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
             self.ledger.sitemap_paths[path] = version
             self.ledger.found(version, "sitemap")
             self.sitemap_pending.setdefault(slug, []).append(parts.path)
+        for slug in list(self.sitemap_pending):
+            if slug in self.scheduled:
+                yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
+
+    def parse_robots(self, response):
+        for location in discovery.robots_sitemaps(response.text if hasattr(response, "text") else ""):
+            yield self.request(urlsplit(urljoin(response.url, location)).path, self.parse_sitemap, probe=True)
+
+    def parse_llms_txt(self, response):
+        """llms.txt (llmstxt.org): the site's own list of its documentation for language models.
+        Its pages are followed like a sitemap's; those never reached are named in the manifest
+        (``discovery.llms_txt_unreached``)."""
+        if isinstance(response, HtmlResponse) or not hasattr(response, "text"):
+            return   # a catch-all HTML page at /llms.txt is no list
+        outside = []
+        for href in discovery.llms_txt_links(response.text):
+            parts = urlsplit(urljoin(response.url, href))
+            if parts.scheme not in ("http", "https") or parts.netloc != self.netloc and \
+                    parts.netloc != urlsplit(self.public_base_url).netloc:
+                continue
+            page = discovery.page_of_markdown_url(parts.path)
+            path = self.hooks.canonical_path(page)
+            self.ledger.llms_paths[path] = parts.path
+            kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
+            if not kinds:
+                outside.append(page)
+                continue
+            slug = self.slug_of(path, kinds)
+            if self.resolve_alias(slug) == slug:
+                self.sitemap_pending.setdefault(slug, []).append(page)
+        yield from self.widen_scope(outside, "llms.txt")
         for slug in list(self.sitemap_pending):
             if slug in self.scheduled:
                 yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
@@ -447,7 +495,9 @@ class DocsSpider(scrapy.Spider):
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
-        links = self.documentation_links(response.url, result.links)
+        links = self.documentation_links(response.url, result.links, set(result.nav_links))
+        for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
+            yield request
         all_records = [record.to_dict() for record in result.records]
         hashes = {record["id"]: prompt_hash(record) for record in all_records}
         records, statuses = self.delta_of(all_records, hashes)
@@ -501,9 +551,9 @@ class DocsSpider(scrapy.Spider):
         async for output in self.parse_page(page, context):
             yield output
 
-    def documentation_links(self, page_url: str, hrefs: list[str]) -> list[str]:
+    def documentation_links(self, page_url: str, hrefs: list[str], listed: set[str] = frozenset()) -> list[str]:
         """A page's links to documentation pages of this site, as paths; the others are
-        listed in the manifest (other hosts, other schemes) or ignored (out of scope)."""
+        listed in the manifest (other hosts, other schemes, each reason the scope left one out)."""
         found = []
         for href in link_targets(hrefs):
             url = urljoin(page_url, href)
@@ -516,7 +566,91 @@ class DocsSpider(scrapy.Spider):
                 path = self.hooks.canonical_path(parts.path)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
                     found.append(parts.path)   # javadoc, blog, downloads... are not
+                elif href not in listed:       # navigation links: judged in widen_scope
+                    reason = self.left_out_reason(path)
+                    if reason is None:         # its area may yet join the scope: followed then
+                        self.scope.outside.setdefault(site_scope.area_of(path), set()).add(parts.path)
+                    else:
+                        self.scope.leave_out(reason, parts.path)
         return found
+
+    def left_out_reason(self, path: str) -> str | None:
+        """Why an out-of-scope page is left out; None while its area may still join the scope
+        (a one-version crawl whose scope grows with what the site lists)."""
+        if any(pattern.search(path) for pattern in self.profile.deny):
+            return site_scope.DENIED
+        if not self.profile.kinds_for(path):
+            return site_scope.NOT_A_PAGE
+        return site_scope.ALLOW if self.profile.layout is None else None
+
+    def widen_scope(self, urls: list[str], listed_by: str):
+        """Pages the site lists (navigation, sitemap, llms.txt) outside the scope so far: their
+        folder joins the scope when one of its pages has the start page's layout (one request
+        per folder, ``parse_scope_probe``); otherwise each is left out with the reason."""
+        for url in urls:
+            parts = urlsplit(urljoin(self.base_url + "/", url))
+            if parts.scheme not in ("http", "https") or parts.netloc not in (self.netloc, urlsplit(self.public_base_url).netloc):
+                continue
+            path = self.hooks.canonical_path(parts.path)
+            if self.profile.in_scope(path) and self.profile.kinds_for(path):
+                continue
+            area = site_scope.area_of(path)
+            denied = any(pattern.search(path) for pattern in self.profile.deny) or not self.profile.kinds_for(path)
+            if denied or not self.profile.allow:
+                self.scope.leave_out(self.left_out_reason(path) or site_scope.OUTSIDE_ROOT, path)
+            elif self.profile.layout is None:   # the profile's own scope: a rule it names
+                self.scope.leave_out(site_scope.ALLOW, path)
+            elif not self.profile.layout:      # scoped by the site, but its layout is unknown
+                self.scope.leave_out(site_scope.UNJUDGED if listed_by == "navigation" else site_scope.OUTSIDE_ROOT,
+                                     path)
+            elif area in self.scope.judged:
+                if area in self.scope.pending:    # being judged: followed once it joins
+                    self.scope.pending[area].append(parts.path)
+                else:
+                    self.scope.leave_out(self.scope.judged[area], path)
+            elif site_scope.is_version_folder(area):
+                self.scope.judged[area] = site_scope.ANOTHER_VERSION
+                self.scope.leave_out(site_scope.ANOTHER_VERSION, path)
+            else:
+                self.scope.judged[area] = "judging"
+                self.scope.pending[area] = []
+                yield self.request(parts.path, self.parse_scope_probe, scope_area=area, listed_by=listed_by)
+
+    async def parse_scope_probe(self, response):
+        """A page of an area the site lists: the area (a folder, or a page at the root) is
+        documentation when the page has the start page's layout; then this page and the
+        area's other listed pages are crawled."""
+        area = response.meta["scope_area"]
+        pending = self.scope.pending.pop(area, [])
+        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        if not isinstance(response, HtmlResponse) or not site_scope.has_layout(
+                lxml_html.document_fromstring(response.body), self.profile.layout):
+            self.scope.judged[area] = site_scope.ANOTHER_LAYOUT
+            for listed in {path, *(self.hooks.canonical_path(p) for p in pending)}:
+                self.scope.leave_out(site_scope.ANOTHER_LAYOUT, listed)
+            return
+        self.scope.judged[area] = f"documentation: listed by the {response.meta['listed_by']}, same layout"
+        self.scope.root.append(area)
+        self.scope.widened.append({"area": area, "listed_by": response.meta["listed_by"], "page": path})
+        self.profile = replace(self.profile, allow=(*self.profile.allow, site_scope.area_pattern(area)))
+        self.logger.info("scope: %s joins the documentation (listed by the %s, same layout as the start page)",
+                         area, response.meta["listed_by"])
+        async for output in self.parse_page(response):
+            yield output
+        linked = sorted(self.scope.outside.pop(area, set()))   # content links there, seen before
+        for request in self.follow_links([*pending, *linked], self.slug_of(path)):
+            yield request
+
+    def check_scope(self) -> None:
+        """Pages the site's navigation lists that the crawl could not judge and left out: the
+        run says so and is partial (exit 1)."""
+        unjudged = self.scope.unjudged()
+        if unjudged:
+            self.run.failures.append({
+                "url": self.public_base_url + unjudged[0], "kind": "left_out",
+                "reason": f"the site's navigation lists {len(unjudged)} page(s) outside the crawl's scope "
+                          f"that were not crawled (e.g. {', '.join(unjudged[:3])}); give a URL higher up "
+                          f"or a profile whose scope includes them", "pages": unjudged})
 
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
@@ -596,6 +730,12 @@ class DocsSpider(scrapy.Spider):
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)
             yield self.request(self.profile.entry, self.parse_entry)
+            return
+        if "scope_area" in request.meta:   # a listed page that is not there: the area stays out
+            area = request.meta["scope_area"]
+            self.scope.judged[area] = f"absent ({failure.getErrorMessage() or 'request failed'})"
+            for path in [urlsplit(request.url).path, *self.scope.pending.pop(area, [])]:
+                self.scope.leave_out(self.scope.judged[area], path)
             return
         if failure.check(HttpError) and failure.value.response.status == 404:
             if request.meta.get("probe"):
