@@ -6,7 +6,8 @@ URL's first folder as the whole documentation: VitePress started under /guide/ l
 bar, sidebar), its sitemaps and llms.txt. A folder those list is part of the documentation when
 one of its pages has the start page's layout (its content element, e.g. ``div.vp-doc``): the
 home page's hero, a blog or a community page with another layout are not, nor is a folder named
-like a version (another version of the docs, crawled by its own URL). Every link left out is
+like a version (another version of the docs, crawled by its own URL) or a page in another
+language (a translation: ``<html lang>``). Every link left out is
 counted per reason, with examples, in the manifest.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ EXAMPLES = 5
 
 ANOTHER_LAYOUT = "another layout (not a documentation page)"
 ANOTHER_VERSION = "another version's folder"
+ANOTHER_LANGUAGE = "another language (the page's <html lang> differs from the start page's)"
 OUTSIDE_ROOT = "outside the documentation's root (linked from content only)"
 UNJUDGED = "listed by the site's navigation, outside the root, layout unknown: not crawled"
 DENIED = "the profile's scope rules (deny)"
@@ -59,6 +61,17 @@ def has_layout(doc, signature: str) -> bool:
     return bool(doc.cssselect(signature))
 
 
+def page_language(doc) -> str:
+    """The page's language as ``<html lang>`` states it, primary subtag ("en-US" -> "en")."""
+    return str((doc.xpath("/html/@lang") or [""])[0]).strip().split("-")[0].lower()
+
+
+def same_language(doc, language: str) -> bool:
+    """A translation (VitePress /zh/, Starlight /fr/) is another corpus, not more of this one."""
+    own = page_language(doc)
+    return not own or not language or own == language
+
+
 def area_of(path: str) -> str:
     """The part of the site a page belongs to: its first folder ("guide/"), or the page itself
     for a page at the root ("/intro.html", "/"): a root page is judged alone, the home page's
@@ -81,6 +94,7 @@ def area_pattern(area: str) -> LinearRegex:
 class ScopeBook:
     """What the crawl decided about each folder the site lists, and every link it left out."""
     layout: str | None = None
+    language: str = ""                                           # the start page's <html lang>
     root: list[str] = field(default_factory=list)               # areas crawled ([] and no allow: all)
     judged: dict[str, str] = field(default_factory=dict)        # area -> verdict
     widened: list[dict] = field(default_factory=list)           # {"area", "listed_by", "page"}

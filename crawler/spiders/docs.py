@@ -194,9 +194,15 @@ class DocsSpider(scrapy.Spider):
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
         else:
             yield self.request(self.profile.entry, self.parse_entry)
+        if self.profile.layout is None:   # else after the entry page: its language judges the lists
+            for request in self.site_lists():
+                yield request
+
+    def site_lists(self):
+        """The site's own lists of its pages: sitemap.xml, robots.txt's Sitemap: lines, llms.txt
+        and llms-full.txt (llmstxt.org)."""
         self.ledger.tried.append(self.base_url + "/sitemap.xml")
         yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
-        # The site's other lists of its pages: robots.txt's Sitemap: lines, llms.txt (llmstxt.org).
         yield self.request("/robots.txt", self.parse_robots, probe=True)
         for name in ("/llms.txt", "/llms-full.txt"):
             self.ledger.tried.append(self.base_url + name)
@@ -240,6 +246,11 @@ class DocsSpider(scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
+            if isinstance(response, HtmlResponse):
+                self.scope.language = site_scope.page_language(lxml_html.document_fromstring(response.body))
+            for request in self.site_lists():
+                yield request
         if isinstance(response, HtmlResponse):   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
             for href in response.xpath("//head/link[@rel='sitemap']/@href").getall():
                 yield self.request(urlsplit(urljoin(response.url, href)).path, self.parse_sitemap, probe=True)
@@ -623,11 +634,13 @@ class DocsSpider(scrapy.Spider):
         area = response.meta["scope_area"]
         pending = self.scope.pending.pop(area, [])
         path = self.hooks.canonical_path(urlsplit(response.url).path)
-        if not isinstance(response, HtmlResponse) or not site_scope.has_layout(
-                lxml_html.document_fromstring(response.body), self.profile.layout):
-            self.scope.judged[area] = site_scope.ANOTHER_LAYOUT
+        doc = lxml_html.document_fromstring(response.body) if isinstance(response, HtmlResponse) else None
+        verdict = (site_scope.ANOTHER_LAYOUT if doc is None or not site_scope.has_layout(doc, self.profile.layout)
+                   else None if site_scope.same_language(doc, self.scope.language) else site_scope.ANOTHER_LANGUAGE)
+        if verdict:
+            self.scope.judged[area] = verdict
             for listed in {path, *(self.hooks.canonical_path(p) for p in pending)}:
-                self.scope.leave_out(site_scope.ANOTHER_LAYOUT, listed)
+                self.scope.leave_out(verdict, listed)
             return
         self.scope.judged[area] = f"documentation: listed by the {response.meta['listed_by']}, same layout"
         self.scope.root.append(area)

@@ -76,3 +76,10 @@ def test_robots_sitemaps_and_llms_txt_links():
                                               "https://x.example/api/index.md"]
     assert discovery.page_of_markdown_url("/guide/intro.md") == "/guide/intro.html"
     assert discovery.page_of_markdown_url("/guide/") == "/guide/"
+
+
+def test_a_translation_is_another_language():
+    english = page("vitepress/guide/installing.html")
+    assert scope.page_language(english) == "en"                # <html lang="en-US">
+    assert scope.same_language(english, "en") and not scope.same_language(english, "zh")
+    assert scope.same_language(english, "")                   # the start page states none
