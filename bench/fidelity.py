@@ -33,7 +33,8 @@ from output.coverage import markdown_to_plain, recall  # noqa: E402
 # generator profile -> (content element, elements a reader does not read as text)
 READER_VIEWS = {
     "docusaurus": ("div.theme-doc-markdown", ["a.hash-link"]),
-    "vitepress": ("div.vp-doc", ["a.header-anchor", "button.copy", "span.lang", ".visually-hidden"]),
+    "vitepress": ("div.vp-doc", ["a.header-anchor", "button.copy", "span.lang", ".visually-hidden",
+                                 "div.line-numbers-wrapper"]),
     "starlight": ("main", ["a.sl-anchor-link", ".sr-only", "main footer", "div.copy", "script", "style"]),
     "mdbook": ("div#mdbook-content main", ["pre span.boring"]),
 }
