@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import html as lxml_html  # noqa: E402
 
-from crawler.clean import text_of  # noqa: E402
-from crawler.detect import detect_generator  # noqa: E402
+from crawler.page.clean import text_of  # noqa: E402
+from crawler.site.detect import detect_generator  # noqa: E402
 from output.coverage import markdown_to_plain, recall  # noqa: E402
 
 # generator profile -> (content element, elements a reader does not read as text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..regex import LinearRegex
+from crawler.site.regex import LinearRegex
 
 # Navigation as sites mark it: the top bar, sidebars, ARIA navigation, "sidebar" containers.
 _NAVIGATION = ("//nav//a/@href | //header//a/@href | //aside//a/@href | //*[@role='navigation']//a/@href"

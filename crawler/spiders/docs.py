@@ -5,14 +5,14 @@
 From the profile's entry page (and ``versions.json`` where the site has one) it learns the
 releases from the site itself, fetches each version's seed pages and follows the links that
 stay inside that version's documentation. Page content goes through the worker processes
-(``crawler.workers`` -> ``crawler.pages.process_page``); this module only moves data.
+(``crawler.run.workers`` -> ``crawler.page.process.process_page``); this module only moves data.
 """
 from __future__ import annotations
 
 import ipaddress
 import posixpath
 import re
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -26,50 +26,24 @@ from compress.budget import Budget
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
-from .. import discovery
-from ..accounting import watch_pages
-from ..clean import ContentNotFound
-from ..faults import failure_kind
-from ..hooks import hooks_for
-from ..ledger import DiscoveryLedger
-from ..pages import MissingTemplateContext, PageInfo
-from ..profiles import ProfileError, SiteProfile
-from ..render import parse_template_context
-from ..site import scope as site_scope
-from ..sites import load_site
-from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
-from ..maintext import SAMPLE_PAGES, layout_drift
-from ..versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
-from ..workers import PageFailed, PageWorkers, default_processes, release_freed_memory
-
-_VERSION_ARGUMENT = re.compile(r"^[\w.+-]+$")  # the site's own names: "2.0", "v3", "next", "stable"
-
-
-class ConfigError(ValueError):
-    """Bad spider arguments: reported as one line, exit status 2."""
-
-
-def parse_version_filter(value: str | None) -> str | set[str]:
-    value = (value or "all").strip()
-    if value in ("all", "latest"):
-        return value
-    versions = {part.strip() for part in value.split(",") if part.strip()}
-    bad = sorted(part for part in versions if not _VERSION_ARGUMENT.match(part))
-    if bad or not versions:
-        raise ConfigError(f"--versions: expected all, latest or a list of the site's version names "
-                          f"like 2.0,3.9 or 2.0,next (got {value!r})")
-    return versions
-
-
-def parse_base_url(value: str | None, default: str | None) -> str:
-    if not value and not default:
-        raise ConfigError("this profile has no public_base_url: give --base-url URL")
-    url = (value or default).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http(s) URL like https://kafka.apache.org (got {value!r})")
-    return url
-
+from crawler.site import discovery
+from crawler.site import scope as site_scope
+from crawler.run.accounting import watch_pages
+from crawler.page.clean import ContentNotFound
+from crawler.run.faults import failure_kind
+from crawler.site.hooks import hooks_for
+from crawler.run.ledger import DiscoveryLedger
+from crawler.page.process import MissingTemplateContext, PageInfo, PageResult
+from crawler.site.profiles import ProfileError, SiteProfile
+from crawler.page.render import parse_template_context
+from crawler.site.sites import load_site
+from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next_state, page_delta,
+                               pinned_versions, run_fingerprint, unchanged_page)
+from crawler.page.maintext import SAMPLE_PAGES, layout_drift
+from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
+from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
+from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
+from crawler.spiders.site_lists import SiteListsMixin
 
 def is_loopback(host: str) -> bool:
     try:
@@ -78,16 +52,7 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _number(value, name: str, kind=int):
-    if value is None or value == "":
-        return None
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"--{name.replace('_', '-')} must be a number (got {value!r})") from None
-
-
-class DocsSpider(scrapy.Spider):
+class DocsSpider(SiteListsMixin, scrapy.Spider):
     name = "docs"
     default_profile: str | None = None
 
@@ -108,11 +73,11 @@ class DocsSpider(scrapy.Spider):
         self.allowed_domains = [self.host]
         self.version_filter = parse_version_filter(versions)
         self.budget = Budget(
-            target_tokens=_number(target_tokens, "target_tokens"),
-            max_input_tokens=_number(max_input_tokens, "max_input_tokens"),
-            ratio=_number(ratio, "ratio", float),
+            target_tokens=number_option(target_tokens, "target_tokens"),
+            max_input_tokens=number_option(max_input_tokens, "max_input_tokens"),
+            ratio=number_option(ratio, "ratio", float),
             encoding=encoding,
-            min_section_tokens=_number(min_section_tokens, "min_section_tokens"),
+            min_section_tokens=number_option(min_section_tokens, "min_section_tokens"),
         )
         self.workers: PageWorkers | None = None   # set in from_crawler (needs settings)
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -126,14 +91,14 @@ class DocsSpider(scrapy.Spider):
         self.contexts: dict[str, dict] = {}       # slug -> template context
         self.legacy_anchors: dict[str, dict[str, list[str]]] = {}  # page URL -> {fragment: [old ids]}
         self.ledger = DiscoveryLedger()           # what was found where, and each page's fate
-        self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
-        self.scope.layout = self.profile.layout
-        self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
-        self.scope.judged.update({area: "the start page's folder" for area in self.scope.root})
         self.version_entries: dict[str, str] = {}  # slug -> its menu link's path (seeds = [])
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
+        self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
+        self.scope.layout = self.profile.layout
+        self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
+        self.scope.judged.update({area: "the start page's folder" for area in self.scope.root})
         self.run = RunManifest(
             site=self.profile.name, source=self.profile.source, output="",
             settings={"profile": self.profile.path or self.profile.name, "base_url": self.base_url,
@@ -163,7 +128,7 @@ class DocsSpider(scrapy.Spider):
         spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
                                      spider.budget.encoding,
                                      crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
-        watch_pages(crawler, spider)   # no page lost silently (crawler/accounting.py)
+        watch_pages(crawler, spider)   # no page lost silently (crawler/run/accounting.py)
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
@@ -197,16 +162,6 @@ class DocsSpider(scrapy.Spider):
         if self.profile.layout is None:   # else after the entry page: its language judges the lists
             for request in self.site_lists():
                 yield request
-
-    def site_lists(self):
-        """The site's own lists of its pages: sitemap.xml, robots.txt's Sitemap: lines, llms.txt
-        and llms-full.txt (llmstxt.org)."""
-        self.ledger.tried.append(self.base_url + "/sitemap.xml")
-        yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
-        yield self.request("/robots.txt", self.parse_robots, probe=True)
-        for name in ("/llms.txt", "/llms-full.txt"):
-            self.ledger.tried.append(self.base_url + name)
-            yield self.request(name, self.parse_llms_txt, probe=True)
 
     # -- versions ---------------------------------------------------------------------------------
     def parse_versions_json(self, response):
@@ -300,37 +255,6 @@ class DocsSpider(scrapy.Spider):
             if slug in self.scheduled:
                 yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
 
-    def parse_robots(self, response):
-        for location in discovery.robots_sitemaps(response.text if hasattr(response, "text") else ""):
-            yield self.request(urlsplit(urljoin(response.url, location)).path, self.parse_sitemap, probe=True)
-
-    def parse_llms_txt(self, response):
-        """llms.txt (llmstxt.org): the site's own list of its documentation for language models.
-        Its pages are followed like a sitemap's; those never reached are named in the manifest
-        (``discovery.llms_txt_unreached``)."""
-        if isinstance(response, HtmlResponse) or not hasattr(response, "text"):
-            return   # a catch-all HTML page at /llms.txt is no list
-        outside = []
-        for href in discovery.llms_txt_links(response.text):
-            parts = urlsplit(urljoin(response.url, href))
-            if parts.scheme not in ("http", "https") or parts.netloc != self.netloc and \
-                    parts.netloc != urlsplit(self.public_base_url).netloc:
-                continue
-            page = discovery.page_of_markdown_url(parts.path)
-            path = self.hooks.canonical_path(page)
-            self.ledger.llms_paths[path] = parts.path
-            kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
-            if not kinds:
-                outside.append(page)
-                continue
-            slug = self.slug_of(path, kinds)
-            if self.resolve_alias(slug) == slug:
-                self.sitemap_pending.setdefault(slug, []).append(page)
-        yield from self.widen_scope(outside, "llms.txt")
-        for slug in list(self.sitemap_pending):
-            if slug in self.scheduled:
-                yield from self.follow_links(self.sitemap_pending.pop(slug), slug)
-
     def slug_of(self, path: str, kinds=None) -> str | None:
         """The version slug of a page path: the page kind's ``slug`` group, or, for profiles
         whose newest release lives at the unversioned path, the known version the path names
@@ -359,13 +283,7 @@ class DocsSpider(scrapy.Spider):
         yield from self.probe_newer_versions()
 
     def pinned_versions(self) -> set[str]:
-        """With a previous run and ``refetch_newest = N``: its older releases are not fetched
-        again (old releases never change); their records carry over as unchanged."""
-        keep = self.profile.versions.refetch_newest
-        seen = sorted({page.version for page in self.previous.values()}, key=version_sort_key)
-        if self.full or not keep or not seen:
-            return set()
-        return set(seen[:-keep])
+        return pinned_versions(self.previous, self.profile.versions.refetch_newest, self.full, version_sort_key)
 
     def wanted(self, slug: str, version: str) -> bool:
         if version in self.pinned:
@@ -446,110 +364,127 @@ class DocsSpider(scrapy.Spider):
 
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
+        """One documentation page: route it to the page pipeline (a worker process), its
+        records to the output, and its links, redirect map and version links back to the crawl."""
+        page = self.claim_page(response, context)
+        if page is None:
+            return
+        path, slug, kinds = page
+        version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
+        digest = body_hash(response.body)
+        journaled = self.completed.get(response.url)   # finished by an interrupted run
+        earlier = journaled or (None if self.full else unchanged_page(self.previous.get(path), response.url, digest))
+        if earlier is not None:   # its records are in the journal, or unchanged since the last run
+            for output in self.replay(response, earlier, slug):
+                yield output
+            if journaled is None and self.output is not None:
+                self.output.page_done(earlier, self.public_base_url + path)
+            return
+        info = PageInfo(self.profile.name, self.profile.source, version, slug,
+                        slug == self.latest_slug, path, self.public_base_url + path, response.url,
+                        is_prerelease=is_prerelease(slug, version, self.profile.versions),
+                        check_layout=self.sample_layout(version))
+        result = None
+        async for output in self.process_page(response, info, kinds, context):
+            if isinstance(output, PageResult):
+                result = output
+            else:
+                yield output   # the template context to fetch first
+        if result is None:
+            return
+        links = self.documentation_links(response.url, result.links, set(result.nav_links))
+        for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
+            yield request
+        records, hashes, statuses = page_delta([record.to_dict() for record in result.records],
+                                               self.previous_records, self.full or not self.state)
+        done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
+                        links=links, version_links=result.version_links,
+                        redirects=result.redirects, records=hashes,
+                        emitted=[record["id"] for record in records], delta=statuses)
+        for record in records:
+            yield record
+        self.account_page(response, result, done)
+        for request in self.follow_page(response, result, links, slug):
+            yield request
+
+    def claim_page(self, response, context: dict | None):
+        """(path, slug, page kinds) of a documentation page this run has not processed yet, or
+        None: not HTML, out of scope, another name of a page already claimed, an alias path."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail_not_html(response)
-            return
+            return None
         path = self.hooks.canonical_path(urlsplit(response.url).path)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
                 self.fail(response.url, f"redirected out of scope to {path}", "out_of_scope")
-            return
+            return None
         slug = self.slug_of(path, kinds)
         if self.resolve_alias(slug) != slug:
-            return  # "latest/..." pages are another version's pages under a second name
+            return None  # "latest/..." pages are another version's pages under a second name
         if path in self.claimed and context is None:
-            return  # the same page under a second URL (a redirect, "dir/" and "dir/index.html")
+            return None  # the same page under a second URL (a redirect, "dir/" and "dir/index.html")
         self.claimed.add(path)
-        done = self.completed.get(response.url)
-        if done is not None:   # finished by the interrupted run: its records are in the journal
-            for output in self.replay(response, done, slug):
-                yield output
-            return
-        version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
-        info = PageInfo(self.profile.name, self.profile.source, version, slug,
-                        slug == self.latest_slug, path, self.public_base_url + path, response.url,
-                        is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
-        digest = body_hash(response.body)
-        previous = self.previous.get(path)
-        if previous is not None and previous.body_sha256 == digest and not self.full:
-            unchanged = PageDone(**{**previous.to_json(), "url": response.url, "emitted": [],
-                                    "delta": {"unchanged": len(previous.records), "pages_unchanged": 1}})
-            if unchanged.report:
-                unchanged.report = {**unchanged.report, "url": response.url}
-            for output in self.replay(response, unchanged, slug):
-                yield output
-            self.output and self.output.page_done(unchanged, info.public_url)
-            return
+        return path, slug, kinds
+
+    async def process_page(self, response, info: PageInfo, kinds, context: dict | None):
+        """The page through the page pipeline in a worker: yields its ``PageResult``, or the
+        request for its template context, or nothing (the failure is recorded)."""
         try:
-            result = await self.workers.process(response.body, response.encoding, info, self.profile,
-                                                [kind for kind, _ in kinds], self.budget,
-                                                self.crawled_at, context or self.contexts.get(slug))
+            yield await self.workers.process(response.body, response.encoding, info, self.profile,
+                                             [kind for kind, _ in kinds], self.budget,
+                                             self.crawled_at, context or self.contexts.get(info.version_slug))
         except MissingTemplateContext:
-            if context is None and slug not in self.contexts and self.profile.template_context:
-                yield self.request(self.profile.template_context.format(slug=slug),
+            if context is None and info.version_slug not in self.contexts and self.profile.template_context:
+                yield self.request(self.profile.template_context.format(slug=info.version_slug),
                                    self.parse_template_context, page=response)
             else:
                 self.fail(response.url, "templates present but no template context")
-            return
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
-            self.claimed.discard(path)
-            return
+            self.claimed.discard(info.page_path)
         except PageFailed as error:   # processing error, dead worker, time limit
             if error.kind != "stopped":   # Ctrl-C: not done, redone by the resumed run
                 self.fail(response.url, str(error), error.kind)
-            return
+
+    def account_page(self, response, result: PageResult, done: PageDone) -> None:
+        """A processed page in the run's books: state, delta, discovery ledger, manifest, journal."""
+        self.done_pages[done.path] = done
+        add_counts(self.run.delta, done.delta)
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
-        links = self.documentation_links(response.url, result.links, set(result.nav_links))
-        for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
-            yield request
-        all_records = [record.to_dict() for record in result.records]
-        hashes = {record["id"]: prompt_hash(record) for record in all_records}
-        records, statuses = self.delta_of(all_records, hashes)
-        done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
-                        links=links, version_links=result.version_links,
-                        redirects=result.redirects, records=hashes,
-                        emitted=[record["id"] for record in records], delta=statuses)
-        self.done_pages[path] = done
-        add_counts(self.run.delta, statuses)
-        for record in records:
-            yield record
-        self.ledger.fetched(version, path, len(result.records),
-                            sum(record.text_tokens for record in result.records), stub=result.redirect_stub)
-        if result.redirect_stub:   # no content of its own: what it points to is followed below
-            self.ledger.found(version, "stub")
-            for request in self.follow_redirect_map(response, result.redirects, slug):
-                yield request
+        text_tokens = sum(record.text_tokens for record in result.records)
+        self.ledger.fetched(done.version, done.path, len(result.records), text_tokens, stub=result.redirect_stub)
+        if result.redirect_stub:   # no content of its own: what it points to is followed
+            self.ledger.found(done.version, "stub")
         else:
             report = PageReport(
-                url=response.url, version=version, kind=result.kind, records=len(result.records),
-                sections=result.sections, coverage=result.coverage,
-                content_words=result.content_words,
-                text_tokens=sum(record.text_tokens for record in result.records),
-                seconds=round(result.seconds, 3), layout_share=result.layout_share)
+                url=response.url, version=done.version, kind=result.kind, records=len(result.records),
+                sections=result.sections, coverage=result.coverage, content_words=result.content_words,
+                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share)
             if result.layout_share is not None:
-                self.layout_shares.setdefault(version, []).append((response.url, result.layout_share))
+                self.layout_shares.setdefault(done.version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
             done.report = asdict(report)
         if self.output is not None:
-            self.output.page_done(done, result.public_url or info.public_url)
+            self.output.page_done(done, result.public_url or self.public_base_url + done.path)
         release_freed_memory()   # glibc keeps freed page-sized blocks otherwise
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
-        for request in self.follow_links(links, slug):
-            yield request
+
+    def follow_page(self, response, result: PageResult, links: list[str], slug: str):
+        """What a processed page leads to: its redirect map's targets, its links, new versions."""
+        if result.redirect_stub:
+            yield from self.follow_redirect_map(response, result.redirects, slug)
+        yield from self.follow_links(links, slug)
         for slug_found in result.version_links:
             self.ledger.found(result.version_links[slug_found], "menu")
         for slug_found, entry in result.version_entries.items():
             self.version_entries.setdefault(slug_found, entry)
-        for request in self.add_versions(result.version_links):
-            yield request
+        yield from self.add_versions(result.version_links)
 
     async def parse_template_context(self, response):
         page = response.meta["page"]
@@ -584,86 +519,6 @@ class DocsSpider(scrapy.Spider):
                     else:
                         self.scope.leave_out(reason, parts.path)
         return found
-
-    def left_out_reason(self, path: str) -> str | None:
-        """Why an out-of-scope page is left out; None while its area may still join the scope
-        (a one-version crawl whose scope grows with what the site lists)."""
-        if any(pattern.search(path) for pattern in self.profile.deny):
-            return site_scope.DENIED
-        if not self.profile.kinds_for(path):
-            return site_scope.NOT_A_PAGE
-        return site_scope.ALLOW if self.profile.layout is None else None
-
-    def widen_scope(self, urls: list[str], listed_by: str):
-        """Pages the site lists (navigation, sitemap, llms.txt) outside the scope so far: their
-        folder joins the scope when one of its pages has the start page's layout (one request
-        per folder, ``parse_scope_probe``); otherwise each is left out with the reason."""
-        for url in urls:
-            parts = urlsplit(urljoin(self.base_url + "/", url))
-            if parts.scheme not in ("http", "https") or parts.netloc not in (self.netloc, urlsplit(self.public_base_url).netloc):
-                continue
-            path = self.hooks.canonical_path(parts.path)
-            if self.profile.in_scope(path) and self.profile.kinds_for(path):
-                continue
-            area = site_scope.area_of(path)
-            denied = any(pattern.search(path) for pattern in self.profile.deny) or not self.profile.kinds_for(path)
-            if denied or not self.profile.allow:
-                self.scope.leave_out(self.left_out_reason(path) or site_scope.OUTSIDE_ROOT, path)
-            elif self.profile.layout is None:   # the profile's own scope: a rule it names
-                self.scope.leave_out(site_scope.ALLOW, path)
-            elif not self.profile.layout:      # scoped by the site, but its layout is unknown
-                self.scope.leave_out(site_scope.UNJUDGED if listed_by == "navigation" else site_scope.OUTSIDE_ROOT,
-                                     path)
-            elif area in self.scope.judged:
-                if area in self.scope.pending:    # being judged: followed once it joins
-                    self.scope.pending[area].append(parts.path)
-                else:
-                    self.scope.leave_out(self.scope.judged[area], path)
-            elif site_scope.is_version_folder(area):
-                self.scope.judged[area] = site_scope.ANOTHER_VERSION
-                self.scope.leave_out(site_scope.ANOTHER_VERSION, path)
-            else:
-                self.scope.judged[area] = "judging"
-                self.scope.pending[area] = []
-                yield self.request(parts.path, self.parse_scope_probe, scope_area=area, listed_by=listed_by)
-
-    async def parse_scope_probe(self, response):
-        """A page of an area the site lists: the area (a folder, or a page at the root) is
-        documentation when the page has the start page's layout; then this page and the
-        area's other listed pages are crawled."""
-        area = response.meta["scope_area"]
-        pending = self.scope.pending.pop(area, [])
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
-        doc = lxml_html.document_fromstring(response.body) if isinstance(response, HtmlResponse) else None
-        verdict = (site_scope.ANOTHER_LAYOUT if doc is None or not site_scope.has_layout(doc, self.profile.layout)
-                   else None if site_scope.same_language(doc, self.scope.language) else site_scope.ANOTHER_LANGUAGE)
-        if verdict:
-            self.scope.judged[area] = verdict
-            for listed in {path, *(self.hooks.canonical_path(p) for p in pending)}:
-                self.scope.leave_out(verdict, listed)
-            return
-        self.scope.judged[area] = f"documentation: listed by the {response.meta['listed_by']}, same layout"
-        self.scope.root.append(area)
-        self.scope.widened.append({"area": area, "listed_by": response.meta["listed_by"], "page": path})
-        self.profile = replace(self.profile, allow=(*self.profile.allow, site_scope.area_pattern(area)))
-        self.logger.info("scope: %s joins the documentation (listed by the %s, same layout as the start page)",
-                         area, response.meta["listed_by"])
-        async for output in self.parse_page(response):
-            yield output
-        linked = sorted(self.scope.outside.pop(area, set()))   # content links there, seen before
-        for request in self.follow_links([*pending, *linked], self.slug_of(path)):
-            yield request
-
-    def check_scope(self) -> None:
-        """Pages the site's navigation lists that the crawl could not judge and left out: the
-        run says so and is partial (exit 1)."""
-        unjudged = self.scope.unjudged()
-        if unjudged:
-            self.run.failures.append({
-                "url": self.public_base_url + unjudged[0], "kind": "left_out",
-                "reason": f"the site's navigation lists {len(unjudged)} page(s) outside the crawl's scope "
-                          f"that were not crawled (e.g. {', '.join(unjudged[:3])}); give a URL higher up "
-                          f"or a profile whose scope includes them", "pages": unjudged})
 
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
@@ -706,35 +561,10 @@ class DocsSpider(scrapy.Spider):
         yield from self.follow_links(done.links, slug)
         yield from self.add_versions(done.version_links)
 
-    def delta_of(self, records: list[dict], hashes: dict[str, str]) -> tuple[list[dict], dict[str, int]]:
-        """The records to emit and their counts: with ``--state``, only new and changed ones."""
-        statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
-        emitted = []
-        for record in records:
-            old = self.previous_records.get(record["id"])
-            status = "new" if old is None else "unchanged" if old == hashes[record["id"]] else "changed"
-            statuses[status] += 1
-            if status != "unchanged" or self.full or not self.state:
-                emitted.append(record)
-        return emitted, statuses
-
     def final_state(self) -> tuple[dict[str, PageDone], set[str]]:
-        """The pages to remember for the next run, and the ids of records that are gone.
-
-        A page seen before but not now is gone, unless its version is pinned or it failed this
-        time (a flaky host must not delete half the corpus)."""
-        pages: dict[str, PageDone] = {}
-        removed: set[str] = set()
-        for path, old in self.previous.items():
-            if path in self.done_pages:
-                removed |= old.records.keys() - self.done_pages[path].records.keys()
-            elif old.version in self.pinned or path in self.failed_paths:
-                pages[path] = old
-                if old.version in self.pinned:
-                    add_counts(self.run.delta, {"unchanged": len(old.records), "pages_unchanged": 1})
-            else:
-                removed |= old.records.keys()
-        pages.update(self.done_pages)
+        """The pages to remember for the next run and the ids of records that are gone."""
+        pages, removed, carried = next_state(self.previous, self.done_pages, self.pinned, self.failed_paths)
+        add_counts(self.run.delta, carried)
         return pages, removed
 
     # -- failures ---------------------------------------------------------------------------------
@@ -825,7 +655,3 @@ def link_targets(links: list[str]) -> list[str]:
     hrefs.discard("")
     return sorted(hrefs)
 
-
-def add_counts(total: dict, counts: dict) -> None:
-    for key, value in counts.items():
-        total[key] = total.get(key, 0) + value

@@ -1,15 +1,15 @@
 """Hidden content, code languages, code groups and tabs on pages the real generators built
-(tests/sites: VitePress, Starlight, mdBook, Sphinx): crawler.clean, crawler.extract, crawler.widgets."""
+(tests/sites: VitePress, Starlight, mdBook, Sphinx): crawler.page.clean, extract, widgets."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from lxml import html as lxml_html
 
-from crawler.clean import drop_hidden, strip_boilerplate, text_of
-from crawler.extract import blocks_to_markdown, code_language, html_to_blocks
-from crawler.sites import load_site
-from crawler.widgets import rewrite_widgets
+from crawler.page.clean import drop_hidden, strip_boilerplate, text_of
+from crawler.page.extract import blocks_to_markdown, code_language, html_to_blocks
+from crawler.site.sites import load_site
+from crawler.page.widgets import rewrite_widgets
 
 SITES = Path(__file__).resolve().parents[2] / "sites"
 

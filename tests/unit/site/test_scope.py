@@ -6,9 +6,9 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from crawler import discovery
+from crawler.site import discovery
 from crawler.site import scope
-from crawler.sites import load_site
+from crawler.site.sites import load_site
 
 SITES = Path(__file__).resolve().parents[2] / "sites"
 
