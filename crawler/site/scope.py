@@ -32,6 +32,7 @@ ANOTHER_LANGUAGE = "another language (the page's <html lang> differs from the st
 OUTSIDE_ROOT = "outside the documentation's root (linked from content only)"
 UNJUDGED = "listed by the site's navigation, outside the root, layout unknown: not crawled"
 DENIED = "the profile's scope rules (deny)"
+DUPLICATE_VIEW = "a second path to a page already read (byte-identical body)"
 ALLOW = "the profile's scope rules (outside allow)"
 NOT_A_PAGE = "not a page of the profile's page kinds"
 

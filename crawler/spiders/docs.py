@@ -95,6 +95,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
+        self.bodies: dict[str, str] = {}          # sha256 of a page's body -> the path read with it
         self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
         self.scope.layout = self.profile.layout
         self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
@@ -372,6 +373,12 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         path, slug, kinds = page
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
         digest = body_hash(response.body)
+        twin = self.bodies.setdefault(digest, path)
+        if twin != path:   # one page under a second path (mdBook's index.html is its first chapter)
+            self.ledger.fetched(version, path)
+            self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
+            self.claimed.discard(path)   # settled: named in the manifest, not a lost page
+            return
         journaled = self.completed.get(response.url)   # finished by an interrupted run
         earlier = journaled or (None if self.full else unchanged_page(self.previous.get(path), response.url, digest))
         if earlier is not None:   # its records are in the journal, or unchanged since the last run

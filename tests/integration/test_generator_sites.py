@@ -185,3 +185,14 @@ def test_llms_txt_is_read_and_the_pages_it_lists_that_the_crawl_missed_are_named
     assert discovery["llms_txt_pages"] == 4
     assert discovery["llms_txt_unreached"] == ["/guide/upgrading.md"]
     assert result.pages() >= VITEPRESS_PAGES
+
+
+def test_mdbook_started_at_its_root_reads_the_first_chapter_once(tmp_path):
+    """mdBook writes its first chapter twice, as /index.html and /introduction.html."""
+    site = crawl(tmp_path, "mdbook", "/")
+    assert site.result.returncode == 0, site.result.stderr[-2000:]
+    titles = [r["title"] for r in site.records]
+    assert titles.count("Introduction") == 1 and len(titles) == len(set(titles))
+    assert {path.split("#")[0] for path in site.pages()} >= MDBOOK_PAGES - {"/introduction.html"}
+    left_out = site.manifest["discovery"]["scope"]["left_out"]
+    assert left_out["a second path to a page already read (byte-identical body)"]["count"] == 1
