@@ -373,12 +373,6 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         path, slug, kinds = page
         version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
         digest = body_hash(response.body)
-        twin = self.bodies.setdefault(digest, path)
-        if twin != path:   # one page under a second path (mdBook's index.html is its first chapter)
-            self.ledger.fetched(version, path)
-            self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
-            self.claimed.discard(path)   # settled: named in the manifest, not a lost page
-            return
         journaled = self.completed.get(response.url)   # finished by an interrupted run
         earlier = journaled or (None if self.full else unchanged_page(self.previous.get(path), response.url, digest))
         if earlier is not None:   # its records are in the journal, or unchanged since the last run
@@ -398,6 +392,14 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             else:
                 yield output   # the template context to fetch first
         if result is None:
+            return
+        # One page under a second path (mdBook's index.html is its first chapter): read once.
+        # Redirect stubs are left alone: one stub's script sends each path somewhere else.
+        twin = self.bodies.setdefault(digest, path) if result.records and not result.redirect_stub else path
+        if twin != path:
+            self.ledger.fetched(version, path)
+            self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
+            self.claimed.discard(path)   # settled: named in the manifest, not a lost page
             return
         links = self.documentation_links(response.url, result.links, set(result.nav_links))
         for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
