@@ -14,7 +14,7 @@ import pytest
 from bench.fidelity import page_fidelity
 from crawler.demo import serve_directory
 
-from ..conftest import read_manifest, read_records, run_docprompts
+from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
 from .test_crawl_by_url import SITES
 
 VITEPRESS_PAGES = {"/guide/what-is-streamlet-cli.html", "/guide/installing.html", "/guide/profiles.html",
@@ -196,3 +196,20 @@ def test_mdbook_started_at_its_root_reads_the_first_chapter_once(tmp_path):
     assert {path.split("#")[0] for path in site.pages()} >= MDBOOK_PAGES - {"/introduction.html"}
     left_out = site.manifest["discovery"]["scope"]["left_out"]
     assert left_out["a second path to a page already read (byte-identical body)"]["count"] == 1
+
+
+def test_pages_the_navigation_lists_that_no_layout_can_judge_fail_the_run(tmp_path):
+    """The demo site (Kafka's legacy layout: no generator signature, no content element or
+    sidebar the generic profile knows): started in /20/, its navigation's links outside that
+    folder cannot be judged. They are not crawled; the run names them and exits 1."""
+    out = tmp_path / "demo.jsonl"
+    with serve_directory(PROJECT / "crawler" / "demo_site") as base_url:
+        result = run_docprompts("crawl", base_url + "/20/documentation/streams/", "--out", str(out), "--workers", "0")
+    assert result.returncode == 1, result.stderr[-2000:]
+    manifest = read_manifest(out)
+    left_out = [failure for failure in manifest["failures"] if failure["kind"] == "left_out"]
+    assert len(left_out) == 1 and "/documentation" in left_out[0]["pages"]
+    assert "navigation lists" in result.stderr and "Traceback" not in result.stderr
+    scope = manifest["discovery"]["scope"]
+    assert scope["layout"] == "" and "/documentation" in \
+        scope["left_out"]["listed by the site's navigation, outside the root, layout unknown: not crawled"]["examples"]
