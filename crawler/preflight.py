@@ -108,7 +108,11 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     doc = lxml_html.document_fromstring(html_text)
     if scoped_by_site:   # its scope grows from the site's own lists, judged by this page's layout
         layout = scope.layout_signature(doc, profile.page_kinds[0].content_roots) or ""
-        profile = dataclasses.replace(profile, layout=layout)
+        # Started at the root (the home page, an mdBook chapter at /): the scope is that page,
+        # then each area the site lists, judged; never the whole host at once (translations,
+        # other versions' folders and a blog would come in unjudged).
+        allow = (scope.area_pattern(scope.area_of(entry_path)),) if layout else profile.allow
+        profile = dataclasses.replace(profile, layout=layout, allow=allow)
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))

@@ -213,3 +213,11 @@ def test_pages_the_navigation_lists_that_no_layout_can_judge_fail_the_run(tmp_pa
     scope = manifest["discovery"]["scope"]
     assert scope["layout"] == "" and "/documentation" in \
         scope["left_out"]["listed by the site's navigation, outside the root, layout unknown: not crawled"]["examples"]
+
+
+def test_vitepress_started_at_its_home_page_judges_each_section(tmp_path):
+    site = crawl(tmp_path, "vitepress", "/")
+    assert site.result.returncode == 0, site.result.stderr[-2000:]
+    assert site.pages() >= VITEPRESS_PAGES
+    scope = site.manifest["discovery"]["scope"]
+    assert scope["root"][0] == "/" and {"guide/", "reference/"} <= set(scope["root"])
