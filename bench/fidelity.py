@@ -1,13 +1,16 @@
-"""Fidelity of a Docusaurus crawl: recall, precision and anchors of each page's records against
-the page's main content as a reader sees it.
+"""Fidelity of a crawl: recall, precision and anchors of each page's records against the page's
+own content element, as a reader sees it, per generator.
 
-    python bench/fidelity.py OUT.jsonl            # fetches each record's fetched_url again
+    python bench/fidelity.py OUT.jsonl [OUT2.jsonl ...]   # fetches each record's fetched_url again
+    python bench/fidelity.py --fixtures [SITE ...]        # crawls tests/sites/ builds by URL first
 
-Reference per page: ``div.theme-doc-markdown`` (the rendered Markdown body), permalink signs
-(``a.hash-link``) removed, each tab opened as a reader clicks it (its label, then its panel).
-Recall = share of the reference's word 5-grams found in the page's records (in document order);
-precision = share of the records' 5-grams found in the reference; anchors = share of the
-reference's element ids found in the records' ``anchors``. Prints per version min and mean.
+Reference per page: the element the generator puts the page's content in (``CONTENT_ELEMENTS``:
+Docusaurus ``div.theme-doc-markdown``, Sphinx themes' article or body, MkDocs' article or
+``div[role=main]``...), found on the page as served, permalink signs removed, each tab opened as
+a reader clicks it (its label, then its panel). Recall = share of the reference's word 5-grams
+found in the page's records (in document order); precision = share of the records' 5-grams found
+in the reference; anchors = share of the reference's element ids found in the records'
+``anchors``. Prints each page, then per generator and version the min and mean.
 """
 from __future__ import annotations
 
@@ -26,12 +29,42 @@ from lxml import html as lxml_html  # noqa: E402
 from crawler.clean import text_of  # noqa: E402
 from output.coverage import markdown_to_plain, recall  # noqa: E402
 
+# (theme, the element its pages hold their content in), first match wins; the generator comes
+# from crawler.detect.
+CONTENT_ELEMENTS = [
+    ("Docusaurus classic", "div.theme-doc-markdown"),
+    ("Read the Docs theme", 'div.rst-content div[itemprop="articleBody"]'),
+    ("Furo", "article#furo-main-content"),
+    ("pydata / book theme", "article.bd-article"),
+    ("Material", "article.md-content__inner"),
+    ("Docsy", "div.td-content"),
+    ("alabaster / classic", "div.body"),
+    ("mkdocs theme", 'div[role="main"]'),
+]
+# Permalink signs, and Sphinx's toctree (the list of other pages' titles: navigation the profile
+# strips on purpose, each listed page is crawled itself).
+NOT_CONTENT = "a.hash-link, a.headerlink, a.td-heading-self-link, div.toctree-wrapper"
 
-def reader_text(html_text: str) -> tuple[str, set[str]]:
-    """A Docusaurus page's main content as a reader sees it, and the ids inside it."""
+
+def content_element(doc):
+    """(generator and theme, the page's own content element) or (None, None)."""
+    from crawler.detect import detect_generator
+
+    generator = detect_generator(lxml_html.tostring(doc, encoding="unicode")).generator
+    for theme, selector in CONTENT_ELEMENTS:
+        found = doc.cssselect(selector)
+        if found:
+            return f"{generator} ({theme})", found[0]
+    return None, None
+
+
+def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
+    """A page's main content as a reader sees it, the ids inside it and its generator family."""
     doc = lxml_html.document_fromstring(html_text)
-    body = doc.cssselect("div.theme-doc-markdown")[0]
-    for link in body.cssselect("a.hash-link"):
+    family, body = content_element(doc)
+    if body is None:
+        return "", set(), None
+    for link in body.cssselect(NOT_CONTENT):
         link.drop_tree()
     for tabs in body.cssselect("div.tabs-container"):
         labels = [tab.text_content() for tab in tabs.cssselect("li[role=tab]")]
@@ -40,39 +73,100 @@ def reader_text(html_text: str) -> tuple[str, set[str]]:
             heading.text = label
             panel.addprevious(heading)
         tabs.cssselect("ul[role=tablist]")[0].drop_tree()
-    return text_of(body), {element.get("id") for element in body.iter() if element.get("id")}
+    # The content element's own id (furo-main-content) names the container, not a place in it.
+    return text_of(body), {element.get("id") for element in body.iterdescendants() if element.get("id")}, family
 
 
-def page_fidelity(html_text: str, records: list[dict]) -> dict[str, float]:
-    reference, ids = reader_text(html_text)
+def page_fidelity(html_text: str, records: list[dict]) -> dict:
+    reference, ids, family = reader_text(html_text)
     text = "\n".join(markdown_to_plain(record["text"]) for record in records)
     anchors = {anchor for record in records for anchor in record["anchors"]}
     return {"recall": recall(reference, [text]), "precision": recall(text, [reference]),
-            "anchors": len(ids & anchors) / len(ids) if ids else 1.0}
+            "anchors": len(ids & anchors) / len(ids) if ids else 1.0, "generator": family or "unknown"}
+
+
+def summary_lines(per_group: dict[tuple[str, str], list[dict]]) -> list[str]:
+    lines = []
+    for (family, version), figures in sorted(per_group.items()):
+        line = [f"{family}, version {version}: {len(figures)} pages"]
+        for key in ("recall", "precision", "anchors"):
+            values = [figure[key] for figure in figures]
+            line.append(f"{key} min {min(values):.4f} mean {statistics.fmean(values):.4f}")
+        lines.append("; ".join(line))
+    return lines
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+# tests/sites/ builds and the URL a user would give (`docprompts crawl URL`); "rtd": served as
+# Read the Docs serves it (add-ons tags and API, tests/sites/rtd_hosting.py).
+FIXTURES = {
+    "docusaurus": ("/docs/getting-started", "static"),
+    "sphinx": ("/en/latest/", "static"),
+    "mkdocs": ("/", "static"),
+    "kafka-hugo": ("/41/getting-started/introduction/", "static"),
+    "sphinx-furo": ("/en/stable/", "static"),
+    "sphinx-pydata": ("/en/latest/", "static"),
+    "sphinx-book": ("/en/latest/", "static"),
+    "sphinx-rtd": ("/en/stable/", "rtd"),
+    "mkdocs-readthedocs": ("/", "static"),
+}
+
+
+def crawl_fixtures(names: list[str], out_dir: Path) -> list[str]:
+    """Crawl each fixture by its URL alone, then measure it while it is still served."""
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(PROJECT / "tests" / "sites"))
+    from crawler.demo import serve_directory
+    from rtd_hosting import serve_like_readthedocs
+
+    lines = []
+    for name in names or list(FIXTURES):
+        path, hosting = FIXTURES[name]
+        root = PROJECT / "tests" / "sites" / name
+        server = serve_like_readthedocs(root) if hosting == "rtd" else serve_directory(root)
+        with server as base_url, tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+            out = Path(tmp) / f"{name}.jsonl"
+            result = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", base_url + path, "--out",
+                                     str(out), "--workers", "0", "--log-level", "ERROR"],
+                                    cwd=PROJECT, capture_output=True, text=True)
+            print(f"# {name}: docprompts crawl {base_url}{path}: exit {result.returncode}", flush=True)
+            if out.exists():
+                lines += [f"{name}: {line}" for line in measure([out])]
+    return lines
+
+
+def measure(paths: list[Path]) -> list[str]:
+    pages: dict[str, list[dict]] = defaultdict(list)
+    for path in paths:
+        with open(path, encoding="utf-8") as stream:
+            for line in stream:
+                record = json.loads(line)
+                pages[record["fetched_url"]].append(record)
+    per_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for url, records in sorted(pages.items()):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            figures = page_fidelity(response.read().decode("utf-8"), records)
+        per_group[(figures["generator"], records[0]["version"])].append(figures)
+        print(f"{url}  recall {figures['recall']:.4f}  precision {figures['precision']:.4f}  "
+              f"anchors {figures['anchors']:.4f}")
+    return summary_lines(per_group)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("jsonl", type=Path)
+    parser.add_argument("paths", nargs="*", help="JSONL outputs, or fixture names with --fixtures")
+    parser.add_argument("--fixtures", action="store_true", help="crawl tests/sites/ builds by URL first")
     args = parser.parse_args(argv)
-    pages: dict[str, list[dict]] = defaultdict(list)
-    with open(args.jsonl, encoding="utf-8") as stream:
-        for line in stream:
-            record = json.loads(line)
-            pages[record["fetched_url"]].append(record)
-    per_version: dict[str, list[dict]] = defaultdict(list)
-    for url, records in sorted(pages.items()):
-        with urllib.request.urlopen(url, timeout=30) as response:
-            figures = page_fidelity(response.read().decode("utf-8"), records)
-        per_version[records[0]["version"]].append(figures)
-        print(f"{url}  recall {figures['recall']:.4f}  precision {figures['precision']:.4f}  "
-              f"anchors {figures['anchors']:.4f}")
-    for version, figures in sorted(per_version.items()):
-        line = [f"version {version}: {len(figures)} pages"]
-        for key in ("recall", "precision", "anchors"):
-            values = [figure[key] for figure in figures]
-            line.append(f"{key} min {min(values):.4f} mean {statistics.fmean(values):.4f}")
-        print("; ".join(line))
+    if args.fixtures:
+        unknown = [name for name in args.paths if name not in FIXTURES]
+        if unknown:
+            parser.error(f"unknown fixture(s) {', '.join(unknown)}; choose from {', '.join(FIXTURES)}")
+        lines = crawl_fixtures(args.paths, Path("/tmp"))
+    else:
+        lines = measure([Path(path) for path in args.paths])
+    print("\n".join(lines))
     return 0
 
 

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="incremental: remember this run in DIR; the next run emits only new and "
                             "changed records (ids of removed ones go to OUT.removed.jsonl)")
     crawl.add_argument("--full", action="store_true", help="with --state: rebuild everything")
+    crawl.add_argument("--keep-source-listings", action="store_true",
+                       help="read Sphinx's highlighted module sources (_modules/) as pages; by default "
+                            "they are skipped (counted in the manifest's skipped_pages)")
     crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
     crawl_options(crawl, "docprompts.jsonl")
     distributed.add_crawl_options(crawl)
@@ -235,7 +238,8 @@ def run_crawl(profile, base_url: str, args) -> int:
                   target_tokens=args.target_tokens, ratio=args.ratio,
                   max_input_tokens=args.max_input_tokens, encoding=args.encoding,
                   min_section_tokens=args.min_section_tokens, state=state,
-                  full=getattr(args, "full", False))
+                  full=getattr(args, "full", False),
+                  keep_source_listings=getattr(args, "keep_source_listings", False))
     process.start()
     if getattr(crawler, "stopped_by", None):
         print(f"docprompts: stopped ({crawler.stopped_by}): run the same command again to resume",

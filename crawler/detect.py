@@ -50,6 +50,22 @@ _SPHINX_FILES = re.compile(r"_static/(?:documentation_options|doctools|sphinx_hi
 _SPHINX_FOOTER = re.compile(r"Created\s+using\s+<a[^>]*>\s*Sphinx|Built\s+with\s+<a[^>]*>\s*Sphinx", re.I)
 # Read the Docs: the classic flyout (rst-versions), the add-ons flyout element, its meta tags.
 _READTHEDOCS = re.compile(r"readthedocs-flyout|readthedocs-addons|READTHEDOCS_DATA|class=\"rst-versions", re.I)
+# MkDocs themes without a generator tag (readthedocs, mkdocs): their page variables and footer.
+_MKDOCS = re.compile(r"\bmkdocs_page_(?:name|url|input_path)\b|built\s+with\s+<a[^>]*>\s*MkDocs", re.I)
+# The theme, named in the evidence: the same profile reads them all (its roots are hints).
+_THEMES = [
+    (re.compile(r"furo-main-content|_static/styles/furo\.css"), "Furo"),
+    (re.compile(r"sphinx-book-theme|sbt-scroll-pixel-helper"), "sphinx-book-theme"),
+    (re.compile(r"pydata-sphinx-theme|bd-article"), "pydata-sphinx-theme"),
+    (re.compile(r"sphinx_rtd_theme|wy-nav-side"), "Read the Docs theme"),
+    (re.compile(r"_static/alabaster\.css"), "alabaster"),
+    (re.compile(r"md-content__inner"), "Material"),
+]
+
+
+def theme_of(html_text: str) -> str:
+    """", theme X" for the evidence line when a known theme signs the page."""
+    return next((f", theme {name}" for pattern, name in _THEMES if pattern.search(html_text)), "")
 
 
 def detect_generator(html_text: str) -> Detection:
@@ -64,10 +80,12 @@ def detect_generator(html_text: str) -> Detection:
                 if generator == "Hugo" and doc.cssselect(".td-content"):
                     generator, profile = "Hugo (Docsy)", "docsy"
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
-                return Detection(generator, profile, f'<meta name="generator" content="{content}">',
-                                 version.group(0) if version else "")
+                return Detection(generator, profile, f'<meta name="generator" content="{content}">'
+                                 + theme_of(html_text), version.group(0) if version else "")
+    if _MKDOCS.search(html_text):
+        return Detection("MkDocs", "mkdocs", "MkDocs's page variables and footer" + theme_of(html_text))
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
-        evidence = "Sphinx's _static files and footer"
+        evidence = "Sphinx's _static files and footer" + theme_of(html_text)
         if _READTHEDOCS.search(html_text):
             evidence += ", Read the Docs flyout"
         return Detection("Sphinx", "sphinx", evidence)

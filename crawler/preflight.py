@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from .detect import GENERIC_PROFILE, Detection, detect_generator
 from .hooks import hooks_for
 from .profiles import SiteProfile
+from .site import versionsources
 from .sites import load_site
 from .versionmenu import UNVERSIONED, matches_request
 
@@ -38,6 +39,8 @@ class Plan:
     versions: dict[str, str]        # slug -> name, as the page names them ("" = unversioned path)
     public_base_url: str
     fetch_base_url: str
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)   # "stable" -> "1.4" (host's list)
+    stated: dict[str, str] = dataclasses.field(default_factory=dict)    # alias path -> version its pages state
 
 
 def is_url(value: str | None) -> bool:
@@ -104,7 +107,41 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
-    return Plan(profile, detection, versions, public_base, fetch_base)
+    plan = Plan(profile, detection, versions, public_base, fetch_base)
+    if not versions:
+        versions_without_menu(plan, doc, fetch_base + urlsplit(final_url).path)
+    return plan
+
+
+def versions_without_menu(plan: Plan, doc, page_url: str) -> None:
+    """No version menu on the entry page: the host's list (Read the Docs' add-ons API), else
+    the entry's alias path (``/en/stable/``) as one version with the version its pages state.
+    The spider finds the same (crawler/site/versionsources.py)."""
+    query = versionsources.addons_query(doc)
+    host = versionsources.addons_versions(fetch_text(plan.fetch_base_url + query)) if query else None
+    if host is not None:
+        plan.versions.update(host.versions)
+        plan.aliases.update(host.aliases)
+        return
+    alias = hooks_for(plan.profile).slug_of_url(page_url)
+    if alias is None or alias not in plan.profile.versions.aliases:
+        return
+    plan.versions[alias] = alias
+    stated = versionsources.stated_version(doc)
+    script = versionsources.options_script_url(doc, page_url)
+    stated = stated or (versionsources.options_version(fetch_text(script)) if script else None)
+    if stated:
+        plan.stated[alias] = stated
+
+
+def fetch_text(url: str) -> str:
+    """A small text resource (JSON, a script) or "" when it cannot be had: optional evidence."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": USER_AGENT}),
+                                    timeout=20) as response:
+            return response.read(5_000_000).decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError):
+        return ""
 
 
 def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
@@ -202,7 +239,7 @@ def check_requested_versions(requested, plan: Plan) -> None:
     the end of the crawl instead."""
     if not isinstance(requested, set) or hooks_for(plan.profile)._hook("successor_slugs"):
         return
-    aliases = {alias.casefold() for alias in plan.profile.versions.aliases}
+    aliases = {alias.casefold() for alias in (*plan.profile.versions.aliases, *plan.aliases)}
     unknown = sorted(name for name in requested if name.casefold() not in aliases
                      and not any(matches_request({name}, slug, version) for slug, version in plan.versions.items()))
     if unknown:
@@ -219,6 +256,9 @@ def describe_versions(plan: Plan) -> list[str]:
             notes.append("unversioned path")
         elif slug != name:
             notes.append(f"slug {slug}")
+        if slug in plan.profile.versions.aliases:
+            notes.append("alias path" + (f"; its pages state {plan.stated[slug]}" if slug in plan.stated else ""))
+        notes += [f"also {alias}" for alias, target in sorted(plan.aliases.items()) if target == slug]
         return name + (f" ({', '.join(notes)})" if notes else "")
 
     ordered = sorted(plan.versions.items(), key=lambda item: version_sort_key(item[1]), reverse=True)

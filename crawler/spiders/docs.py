@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -26,6 +27,7 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from .. import discovery
+from ..site import versionsources
 from ..accounting import watch_pages
 from ..clean import ContentNotFound
 from ..faults import failure_kind
@@ -91,7 +93,7 @@ class DocsSpider(scrapy.Spider):
 
     def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
                  max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None,
-                 state=None, full=False, **kwargs):
+                 state=None, full=False, keep_source_listings=False, **kwargs):
         super().__init__(**kwargs)
         try:
             self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
@@ -116,6 +118,7 @@ class DocsSpider(scrapy.Spider):
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.versions: dict[str, str] = {}        # slug -> version, as discovered
         self.aliases: dict[str, str] = {}         # alias slug -> slug ("latest" -> "1.1")
+        self.alias_versions: set[str] = set()     # alias paths crawled as versions ("stable")
         self.listed: dict[str, str] = {}          # versions.json's list, until the entry page
         self.scheduled: set[str] = set()          # slugs whose pages were requested
         self.followed: set[str] = set()           # canonical paths of linked pages requested
@@ -145,6 +148,7 @@ class DocsSpider(scrapy.Spider):
         self.claimed: set[str] = set()            # canonical paths being or already processed
         self.state = state                        # --state DIR: incremental runs
         self.full = str(full).lower() in ("1", "true", "yes")
+        self.keep_source_listings = str(keep_source_listings).lower() in ("1", "true", "yes")
         self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
@@ -212,6 +216,12 @@ class DocsSpider(scrapy.Spider):
         if isinstance(response, HtmlResponse):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)
+            if not linked and not found and not response.meta.get("host_asked"):
+                query = versionsources.addons_query(lxml_html.document_fromstring(response.body))
+                if query:   # Read the Docs' add-ons: the host lists the versions the menu would
+                    self.ledger.tried.append(self.base_url + query)
+                    yield self.request(query, self.parse_host_versions, probe=True)
+                    return
             own = self.resolve_alias(own)
             found.update(linked)
             self.version_entries.update(entries)
@@ -229,6 +239,14 @@ class DocsSpider(scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if not found and isinstance(response, HtmlResponse):
+            own, requests = self.crawl_alias_path(response)
+            if own is not None:
+                found[own] = own
+                self.latest_slug = self.latest_slug or own
+                self.ledger.found(own, "entry page (alias path)")
+            for request in requests:
+                yield request
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page (no version "
                       "links, no own version)", "no_content")
@@ -246,6 +264,47 @@ class DocsSpider(scrapy.Spider):
                 and own is not None and own in self.versions and own in self.scheduled):
             async for output in self.parse_page(response):
                 yield output
+
+    def parse_host_versions(self, response):
+        """The host's own list of versions (Read the Docs' add-ons API); then the entry page
+        again, now knowing them. An odd or absent answer: the entry page alone decides."""
+        host = versionsources.addons_versions(response.text)
+        if host is not None:
+            self.listed.update(host.versions)
+            self.aliases.update(host.aliases)
+            for version in host.versions.values():
+                self.ledger.found(version, "Read the Docs add-ons")
+        else:
+            self.logger.info("no version list in %s", response.url)
+        yield self.entry_again()
+
+    def entry_again(self) -> scrapy.Request:
+        return scrapy.Request(urljoin(self.base_url + "/", self.profile.entry), callback=self.parse_entry,
+                              errback=self.on_error, dont_filter=True, meta={"probe": False, "host_asked": True})
+
+    def crawl_alias_path(self, response) -> tuple[str | None, list[scrapy.Request]]:
+        """An entry on an alias path (``/en/stable/``) with nothing naming other versions: the
+        alias is crawled as one version under its own name; the version the pages state
+        (Sphinx's VERSION, docsearch:version) goes in the manifest (``versions.stated``).
+        The alias slug (None: not an alias path) and the request for documentation_options.js."""
+        alias = self.hooks.slug_of_url(response.url)
+        if alias is None or alias not in self.profile.versions.aliases:
+            return None, []
+        self.alias_versions.add(alias)
+        doc = lxml_html.document_fromstring(response.body)
+        stated = versionsources.stated_version(doc)
+        script = versionsources.options_script_url(doc, response.url)
+        if stated:
+            self.run.versions.setdefault("stated", {})[alias] = stated
+        elif script:
+            return alias, [scrapy.Request(script, callback=self.parse_options_script, errback=self.on_error,
+                                          meta={"probe": True, "alias": alias})]
+        return alias, []
+
+    def parse_options_script(self, response):
+        stated = versionsources.options_version(response.text)
+        if stated:
+            self.run.versions.setdefault("stated", {})[response.meta["alias"]] = stated
 
     def parse_sitemap(self, response):
         """sitemap.xml (Hugo, MkDocs and Docusaurus write one): one more list of pages. Its
@@ -282,6 +341,8 @@ class DocsSpider(scrapy.Spider):
         return kinds[0][1] if kinds else None
 
     def resolve_alias(self, slug: str | None) -> str | None:
+        if slug in self.alias_versions:   # an alias path crawled as a version of its own
+            return slug
         if slug in self.aliases:
             return self.aliases[slug]
         return None if slug in self.profile.versions.aliases else slug
@@ -289,7 +350,7 @@ class DocsSpider(scrapy.Spider):
     def add_versions(self, found: dict[str, str]):
         new = {slug: version for slug, version in sorted(found.items())
                if slug not in self.versions and slug not in self.aliases
-               and slug not in self.profile.versions.aliases}
+               and (slug not in self.profile.versions.aliases or slug in self.alias_versions)}
         # All known before any is scheduled: with the newest release at the unversioned path, a
         # path belongs to it only if it names no other version ("/docs/1.4/ci" is 1.4's).
         self.versions.update(new)
@@ -412,7 +473,8 @@ class DocsSpider(scrapy.Spider):
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
+                        check_layout=self.sample_layout(version),
+                        keep_source_listings=self.keep_source_listings)
         digest = body_hash(response.body)
         previous = self.previous.get(path)
         if previous is not None and previous.body_sha256 == digest and not self.full:
@@ -448,6 +510,19 @@ class DocsSpider(scrapy.Spider):
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
         links = self.documentation_links(response.url, result.links)
+        if result.view:   # a view of other pages (search, print, listing): counted, followed
+            self.run.skipped_pages.setdefault(result.view, []).append(response.url)
+            self.ledger.fetched(version, path)
+            self.logger.info("%s: not a page (%s)", response.url, result.view)
+            self.done_pages[path] = done = PageDone(url=response.url, path=path, version=version,
+                                                    body_sha256=digest, links=links)
+            if self.output is not None:
+                self.output.page_done(done, info.public_url)
+            for request in self.follow_links(links, slug):
+                yield request
+            return
+        if result.root_fallback:
+            self.run.content_root_fallback.setdefault(version, []).append(response.url)
         all_records = [record.to_dict() for record in result.records]
         hashes = {record["id"]: prompt_hash(record) for record in all_records}
         records, statuses = self.delta_of(all_records, hashes)
@@ -593,6 +668,10 @@ class DocsSpider(scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_host_versions:   # no add-ons API: the entry page alone
+            self.logger.info("no version list at %s", request.url)
+            yield self.entry_again()
+            return
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)
             yield self.request(self.profile.entry, self.parse_entry)
@@ -651,7 +730,8 @@ class DocsSpider(scrapy.Spider):
     def version_summary(self) -> dict:
         before = {page.version for page in self.previous.values()}
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
-        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions}
+        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions} \
+            | {alias for alias, slug in self.aliases.items() if slug in self.versions}
         ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
         return {
             **self.run.versions,

@@ -1,0 +1,1 @@
+"""One page in, sections out: pure stages."""

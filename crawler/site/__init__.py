@@ -1,0 +1,1 @@
+"""What a site is: profiles, generator detection, discovery, version menus."""
