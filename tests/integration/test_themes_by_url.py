@@ -1,0 +1,195 @@
+"""``docprompts crawl URL`` on Sphinx themes and MkDocs' readthedocs theme (tests/sites/*, built
+by the real generators from tests/sites/src/tidewater and src/mkdocs-readthedocs), served over
+loopback HTTP (as Read the Docs serves them where it matters: tests/sites/rtd_hosting.py) and
+crawled by URL alone with the real CLI and Scrapy engine (issue 15, part A)."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.fidelity import page_fidelity
+from crawler.demo import serve_directory
+
+from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
+
+SITES = PROJECT / "tests" / "sites"
+sys.path.insert(0, str(SITES))
+from rtd_hosting import serve_like_readthedocs  # noqa: E402
+
+TIDEWATER_PAGES = {"", "install.html", "guide/reading-logs.html", "guide/filters.html", "api.html",
+                   "changes.html"}
+CHROME = ["Color mode", "Skip to main content", "Search docs", "Created using", "Built with", "¶",
+          "View page source", "Edit on GitHub", "Next\n", "Previous\n", "On this page", "Back to top"]
+
+
+class Crawl:
+    def __init__(self, result, out: Path, base_url: str, root: Path):
+        self.result, self.out, self.base_url, self.root = result, out, base_url, root
+        self.manifest = read_manifest(out) if Path(str(out) + ".manifest.json").exists() else None
+        self.records = read_records(out) if out.exists() else []
+
+    def pages(self, version: str, prefix: str) -> set[str]:
+        """The record URLs' paths under ``prefix`` ("dir/index.html" known as "dir/")."""
+        return {re.sub(r"(^|/)index\.html$", r"\1", re.sub(r"^https?://[^/]+" + re.escape(prefix), "",
+                                                            r["url"].split("#")[0]))
+                for r in self.records if r["version"] == version}
+
+    def fidelity(self) -> dict[str, dict]:
+        """bench/fidelity.py's figures per fetched page, against the page as built."""
+        pages: dict[str, list[dict]] = {}
+        for record in self.records:
+            pages.setdefault(record["fetched_url"], []).append(record)
+        figures = {}
+        for url, records in pages.items():
+            local = self.root / url.split("/", 3)[3]
+            local = local / "index.html" if url.endswith("/") else local
+            figures[url] = page_fidelity(local.read_text(encoding="utf-8"), records)
+        return figures
+
+
+def crawl(tmp: Path, site: str, path: str, *options: str, hosting: str = "static") -> Crawl:
+    out = tmp / f"{site}.jsonl"
+    root = SITES / site
+    server = {"static": lambda: serve_directory(root), "rtd": lambda: serve_like_readthedocs(root),
+              "rtd-no-addons": lambda: serve_like_readthedocs(root, addons=False)}[hosting]()
+    with server as base_url:
+        result = run_docprompts("crawl", base_url + path, "--out", str(out), "--workers", "0", *options)
+    return Crawl(result, out, base_url, root)
+
+
+def assert_reads_like_its_content_element(crawl: Crawl) -> None:
+    figures = crawl.fidelity()
+    assert figures
+    for url, figure in figures.items():
+        assert figure["recall"] >= 0.99 and figure["precision"] >= 0.99, (url, figure)
+        assert figure["anchors"] == 1.0, (url, figure)
+    for record in crawl.records:
+        for phrase in CHROME:
+            assert phrase not in record["text"], (phrase, record["url"])
+
+
+# -- Furo on /en/stable/ without any version menu -------------------------------------------------
+@pytest.fixture(scope="module")
+def furo(tmp_path_factory):
+    return crawl(tmp_path_factory.mktemp("furo"), "sphinx-furo", "/en/stable/")
+
+
+def test_furo_on_an_alias_path_is_crawled_as_one_version_named_by_the_alias(furo):
+    assert furo.result.returncode == 0, furo.result.stderr[-3000:]
+    assert "detected Sphinx" in furo.result.stderr and "theme Furo" in furo.result.stderr
+    assert "versions on /en/stable/: stable (alias path; its pages state 1.4.2)" in furo.result.stderr
+    assert {r["version"] for r in furo.records} == {"stable"}
+    assert furo.pages("stable", "/en/stable/") == TIDEWATER_PAGES
+    versions = furo.manifest["versions"]
+    assert versions["crawled"] == ["stable"] and versions["stated"] == {"stable": "1.4.2"}
+    assert furo.manifest["pages_failed"] == 0
+
+
+def test_furo_views_are_skipped_under_their_rule(furo):
+    skipped = furo.manifest["skipped_pages"]
+    assert skipped["source_listing"]["urls"] == [furo.base_url + "/en/stable/_modules/tidewater.html"]
+    assert not any("/_modules/" in r["url"] or "search" in r["url"] or "genindex" in r["url"]
+                   for r in furo.records)
+
+
+def test_furo_records_read_like_the_article(furo):
+    assert_reads_like_its_content_element(furo)
+    assert furo.manifest["content_root_fallback"] == {}
+
+
+@pytest.mark.parametrize("requested", ["stable", "latest"])
+def test_versions_stable_or_latest_on_an_alias_path(tmp_path, requested):
+    result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--versions", requested)
+    assert result.result.returncode == 0, result.result.stderr[-2000:]
+    assert result.pages("stable", "/en/stable/") == TIDEWATER_PAGES
+
+
+def test_source_listings_are_kept_on_request(tmp_path):
+    result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--keep-source-listings")
+    assert result.result.returncode == 0, result.result.stderr[-2000:]
+    assert any(r["url"].split("#")[0].endswith("/_modules/tidewater.html") for r in result.records)
+    assert "source_listing" not in result.manifest["skipped_pages"]
+
+
+# -- pydata and book themes on /en/latest/ ----------------------------------------------------------
+@pytest.mark.parametrize("site, theme", [("sphinx-pydata", "pydata-sphinx-theme"),
+                                         ("sphinx-book", "sphinx-book-theme")])
+def test_pydata_family_on_latest(tmp_path, site, theme):
+    result = crawl(tmp_path, site, "/en/latest/")
+    assert result.result.returncode == 0, result.result.stderr[-3000:]
+    assert f"theme {theme}" in result.result.stderr
+    assert result.pages("latest", "/en/latest/") == TIDEWATER_PAGES
+    assert result.manifest["versions"]["stated"] == {"latest": "1.4"}   # <meta name="docsearch:version">
+    assert_reads_like_its_content_element(result)
+
+
+def test_a_profile_root_that_misses_is_a_hint_the_main_text_takes_over(tmp_path):
+    profile = (PROJECT / "crawler" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
+    profile = re.sub(r"content_root = \[.*?\]\n", 'content_root = ["div.renamed-by-a-redesign"]\n', profile,
+                     flags=re.S)
+    path = tmp_path / "renamed.toml"
+    path.write_text(profile, encoding="utf-8")
+    result = crawl(tmp_path, "sphinx-pydata", "/en/latest/", "--profile", str(path))
+    assert result.result.returncode == 0, result.result.stderr[-2000:]
+    assert result.pages("latest", "/en/latest/") == TIDEWATER_PAGES
+    fallback = result.manifest["content_root_fallback"]["latest"]
+    assert fallback["pages"] == len(TIDEWATER_PAGES)
+    assert not [f for f in result.manifest["failures"] if f["kind"] == "layout_drift"]
+    text = "\n".join(r["text"] for r in result.records)
+    assert "Smoothing before removing wakes" in text and "Color mode" not in text
+
+
+# -- the Read the Docs theme, served as Read the Docs serves it (add-ons, no flyout) -------------------
+@pytest.fixture(scope="module")
+def rtd(tmp_path_factory):
+    return crawl(tmp_path_factory.mktemp("rtd"), "sphinx-rtd", "/en/stable/", hosting="rtd")
+
+
+def test_the_addons_api_lists_the_versions_and_stable_is_not_crawled_twice(rtd):
+    assert rtd.result.returncode == 0, rtd.result.stderr[-3000:]
+    assert "versions on /en/stable/: 1.4 (also stable), 1.3" in rtd.result.stderr
+    versions = rtd.manifest["versions"]
+    assert set(versions["crawled"]) == {"1.3", "1.4"} and versions["latest"] == "1.4"
+    assert versions["aliases"] == {"stable": "1.4"}
+    assert rtd.pages("1.4", "/en/1.4/") == TIDEWATER_PAGES == rtd.pages("1.3", "/en/1.3/")
+    assert not any("/en/stable/" in r["url"] for r in rtd.records)
+    assert "Read the Docs add-ons" in rtd.manifest["discovery"]["versions"]["1.3"]["found_by"]
+
+
+def test_each_version_has_its_own_text(rtd):
+    def text(version: str) -> str:
+        return "\n".join(r["text"] for r in rtd.records if r["version"] == version)
+    assert "## Silent gauges" in text("1.4") and "Silent gauges" not in text("1.3")
+    assert "max_jump_mm=120" in text("1.3") and "max_jump_mm" not in text("1.4")
+
+
+def test_rtd_records_read_like_the_article_body(rtd):
+    assert_reads_like_its_content_element(rtd)
+
+
+def test_versions_stable_names_the_release_it_stands_for(tmp_path):
+    result = crawl(tmp_path, "sphinx-rtd", "/en/stable/", "--versions", "stable", hosting="rtd")
+    assert result.result.returncode == 0, result.result.stderr[-2000:]
+    assert {r["version"] for r in result.records} == {"1.4"}
+
+
+def test_without_the_addons_api_the_alias_path_is_one_version(tmp_path):
+    result = crawl(tmp_path, "sphinx-rtd", "/en/stable/", hosting="rtd-no-addons")
+    assert result.result.returncode == 0, result.result.stderr[-2000:]
+    assert {r["version"] for r in result.records} == {"stable"}
+    assert result.pages("stable", "/en/stable/") == TIDEWATER_PAGES
+    assert result.manifest["versions"]["stated"] == {"stable": "1.4.2"}
+
+
+# -- MkDocs with its readthedocs theme ------------------------------------------------------------------
+def test_mkdocs_readthedocs_theme_by_url(tmp_path):
+    result = crawl(tmp_path, "mkdocs-readthedocs", "/")
+    assert result.result.returncode == 0, result.result.stderr[-3000:]
+    assert "detected MkDocs" in result.result.stderr
+    assert result.pages("latest", "") == {"/", "/setup/", "/usage/commands/", "/usage/job-files/"}
+    assert_reads_like_its_content_element(result)
+    text = "\n".join(r["text"] for r in result.records)
+    assert "**Note:** Kelpie refuses to start" in text or "Kelpie refuses to start" in text
