@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import html as lxml_html  # noqa: E402
 
-from crawler.clean import text_of  # noqa: E402
+from crawler.page.clean import text_of  # noqa: E402
 from output.coverage import markdown_to_plain, recall  # noqa: E402
 
 # (theme, the element its pages hold their content in), first match wins; the generator comes
-# from crawler.detect.
+# from crawler.site.detect.
 CONTENT_ELEMENTS = [
     ("Docusaurus classic", "div.theme-doc-markdown"),
     ("Read the Docs theme", 'div.rst-content div[itemprop="articleBody"]'),
@@ -48,7 +48,7 @@ NOT_CONTENT = "a.hash-link, a.headerlink, a.td-heading-self-link, div.toctree-wr
 
 def content_element(doc):
     """(generator and theme, the page's own content element) or (None, None)."""
-    from crawler.detect import detect_generator
+    from crawler.site.detect import detect_generator
 
     generator = detect_generator(lxml_html.tostring(doc, encoding="unicode")).generator
     for theme, selector in CONTENT_ELEMENTS:

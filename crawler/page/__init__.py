@@ -1,1 +1,0 @@
-"""One page in, sections out: pure stages."""

@@ -1,1 +1,0 @@
-"""What a site is: profiles, generator detection, discovery, version menus."""

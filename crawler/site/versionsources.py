@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin
 
-from ..regex import LinearRegex
+from crawler.site.regex import LinearRegex
 
 ADDONS_PATH = "/_/addons/"
 # Sphinx writes VERSION: '1.4.2' (documentation_options.js, or inline before Sphinx 7).

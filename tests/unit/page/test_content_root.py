@@ -8,10 +8,10 @@ import pytest
 
 from compress.budget import Budget
 from compress.tokenizer import TokenCounter
-from crawler.clean import ContentNotFound
-from crawler.pages import PageInfo, process_page
-from crawler.profiles import ProfileError, profile_from_dict
-from crawler.sites import load_site
+from crawler.page.clean import ContentNotFound
+from crawler.page.process import PageInfo, process_page
+from crawler.site.profiles import ProfileError, profile_from_dict
+from crawler.site.sites import load_site
 
 from ...conftest import PROJECT
 

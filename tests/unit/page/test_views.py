@@ -12,8 +12,8 @@ from compress.budget import Budget
 from compress.tokenizer import TokenCounter
 from crawler.page.views import (CANONICAL_ELSEWHERE, DIRECTORY_LISTING, NOINDEX, PRINT_VIEW, SOURCE_LISTING,
                                 view_rule)
-from crawler.pages import PageInfo, process_page
-from crawler.sites import load_site
+from crawler.page.process import PageInfo, process_page
+from crawler.site.sites import load_site
 
 from ...conftest import PROJECT
 
