@@ -127,7 +127,7 @@ def test_pydata_family_on_latest(tmp_path, site, theme):
 
 
 def test_a_profile_root_that_misses_is_a_hint_the_main_text_takes_over(tmp_path):
-    profile = (PROJECT / "crawler" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
+    profile = (PROJECT / "crawler" / "site" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
     profile = re.sub(r"content_root = \[.*?\]\n", 'content_root = ["div.renamed-by-a-redesign"]\n', profile,
                      flags=re.S)
     path = tmp_path / "renamed.toml"
