@@ -4,7 +4,7 @@
 Run with the generator venv (never the project's own venv):
 
     python3 -m venv /work/genvenv
-    /work/genvenv/bin/pip install sphinx sphinx_rtd_theme mkdocs-material mike
+    /work/genvenv/bin/pip install -r tests/sites/requirements-gen.txt
     /work/genvenv/bin/python tests/sites/build_sites.py            # all sites
     /work/genvenv/bin/python tests/sites/build_sites.py sphinx     # just one
 
@@ -16,6 +16,10 @@ Sites:
               Docsy-shaped shell like today's kafka.apache.org; pure stdlib
   docusaurus  Docusaurus 3 (from the npm registry; needs node >= 20 and npm) with
               versioned docs: 2.0 at /docs/, 1.4 at /docs/1.4/, next at /docs/next/
+  sphinx-furo, sphinx-pydata, sphinx-book, sphinx-rtd
+              one set of Sphinx sources (src/tidewater/) built with Furo, pydata, the
+              book theme and the Read the Docs theme (add-ons API answer: _addons.json)
+  mkdocs-readthedocs  MkDocs with its readthedocs theme
 
 Output is deterministic: fixed SOURCE_DATE_EPOCH, fixed git identities and
 dates, and the non-HTML assets that are large or time-dependent (fonts, search
