@@ -114,16 +114,19 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
 
 
 def versions_without_menu(plan: Plan, doc, page_url: str) -> None:
-    """No version menu on the entry page: the host's list (Read the Docs' add-ons API), else
-    the entry's alias path (``/en/stable/``) as one version with the version its pages state.
+    """No version menu on the entry page: the site's own lists (Read the Docs' add-ons API,
+    pydata's version switcher), else the entry's alias path (``/en/stable/``) as one version with the version its pages state.
     The spider finds the same (crawler/site/versionsources.py)."""
-    query = versionsources.addons_query(doc)
-    host = versionsources.addons_versions(fetch_text(plan.fetch_base_url + query)) if query else None
-    if host is not None:
-        plan.versions.update(host.versions)
-        plan.aliases.update(host.aliases)
-        return
-    alias = hooks_for(plan.profile).slug_of_url(page_url)
+    hooks = hooks_for(plan.profile)
+    for kind, path in versionsources.host_lists(doc, page_url):
+        host = versionsources.host_versions(kind, fetch_text(plan.fetch_base_url + path), hooks.slug_of_url,
+                                            plan.profile.versions.aliases)
+        if host is not None:
+            plan.versions.update(host.versions)
+            plan.aliases.update(host.aliases)
+            plan.stated.update(host.stated)
+            return
+    alias = hooks.slug_of_url(page_url)
     if alias is None or alias not in plan.profile.versions.aliases:
         return
     plan.versions[alias] = alias

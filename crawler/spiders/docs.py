@@ -180,10 +180,10 @@ class DocsSpider(scrapy.Spider):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)
             if not linked and not found and not response.meta.get("host_asked"):
-                query = versionsources.addons_query(lxml_html.document_fromstring(response.body))
-                if query:   # Read the Docs' add-ons: the host lists the versions the menu would
-                    self.ledger.tried.append(self.base_url + query)
-                    yield self.request(query, self.parse_host_versions, probe=True)
+                # No menu: the site's own version lists (Read the Docs' add-ons, pydata's switcher)
+                lists = versionsources.host_lists(lxml_html.document_fromstring(response.body), response.url)
+                if lists:
+                    yield self.ask_host(lists)
                     return
             own = self.resolve_alias(own)
             found.update(linked)
@@ -228,17 +228,29 @@ class DocsSpider(scrapy.Spider):
             async for output in self.parse_page(response):
                 yield output
 
+    def ask_host(self, lists: list[tuple[str, str]]) -> scrapy.Request:
+        kind, path = lists[0]
+        self.ledger.tried.append(self.base_url + path)
+        return self.request(path, self.parse_host_versions, probe=True, host_list=kind, more_lists=lists[1:])
+
     def parse_host_versions(self, response):
-        """The host's own list of versions (Read the Docs' add-ons API); then the entry page
-        again, now knowing them. An odd or absent answer: the entry page alone decides."""
-        host = versionsources.addons_versions(response.text)
-        if host is not None:
-            self.listed.update(host.versions)
-            self.aliases.update(host.aliases)
-            for version in host.versions.values():
-                self.ledger.found(version, "Read the Docs add-ons")
-        else:
+        """One of the site's own version lists; then the entry page again, now knowing them. An
+        odd or absent answer: the next list, else the entry page alone decides."""
+        kind, more = response.meta["host_list"], response.meta["more_lists"]
+        host = versionsources.host_versions(kind, response.text, self.hooks.slug_of_url,
+                                            self.profile.versions.aliases)
+        if host is None:
             self.logger.info("no version list in %s", response.url)
+            yield self.ask_host(more) if more else self.entry_again()
+            return
+        self.listed.update(host.versions)
+        self.aliases.update(host.aliases)
+        # An alias path the list names as a version of its own ("latest" with no numbered twin).
+        self.alias_versions |= {slug for slug in host.versions if slug in self.profile.versions.aliases}
+        if host.stated:
+            self.run.versions.setdefault("stated", {}).update(host.stated)
+        for version in host.versions.values():
+            self.ledger.found(version, {"addons": "Read the Docs add-ons", "switcher": "version switcher"}[kind])
         yield self.entry_again()
 
     def entry_again(self) -> scrapy.Request:
@@ -608,9 +620,10 @@ class DocsSpider(scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
-        if request.callback == self.parse_host_versions:   # no add-ons API: the entry page alone
+        if request.callback == self.parse_host_versions:   # that list is absent: the next one
             self.logger.info("no version list at %s", request.url)
-            yield self.entry_again()
+            more = request.meta["more_lists"]
+            yield self.ask_host(more) if more else self.entry_again()
             return
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)

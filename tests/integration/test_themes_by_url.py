@@ -115,12 +115,24 @@ def test_source_listings_are_kept_on_request(tmp_path):
 
 
 # -- pydata and book themes on /en/latest/ ----------------------------------------------------------
-@pytest.mark.parametrize("site, theme", [("sphinx-pydata", "pydata-sphinx-theme"),
-                                         ("sphinx-book", "sphinx-book-theme")])
-def test_pydata_family_on_latest(tmp_path, site, theme):
-    result = crawl(tmp_path, site, "/en/latest/")
+def test_pydata_on_latest_reads_its_version_switcher(tmp_path):
+    """The switcher's JSON (named by the page's theme_switcher_json_url on the public host) is
+    asked for on the host being crawled: latest (an alias path, stating 1.4) and 1.3."""
+    result = crawl(tmp_path, "sphinx-pydata", "/en/latest/")
     assert result.result.returncode == 0, result.result.stderr[-3000:]
-    assert f"theme {theme}" in result.result.stderr
+    assert "theme pydata-sphinx-theme" in result.result.stderr
+    assert re.search(r"versions on /en/latest/: .*latest \(alias path; its pages state 1\.4\)", result.result.stderr)
+    versions = result.manifest["versions"]
+    assert set(versions["crawled"]) == {"latest", "1.3"} and versions["stated"] == {"latest": "1.4"}
+    assert result.pages("latest", "/en/latest/") == TIDEWATER_PAGES == result.pages("1.3", "/en/1.3/")
+    assert "version switcher" in result.manifest["discovery"]["versions"]["1.3"]["found_by"]
+    assert_reads_like_its_content_element(result)
+
+
+def test_book_theme_on_latest(tmp_path):
+    result = crawl(tmp_path, "sphinx-book", "/en/latest/")
+    assert result.result.returncode == 0, result.result.stderr[-3000:]
+    assert "theme sphinx-book-theme" in result.result.stderr
     assert result.pages("latest", "/en/latest/") == TIDEWATER_PAGES
     assert result.manifest["versions"]["stated"] == {"latest": "1.4"}   # <meta name="docsearch:version">
     assert_reads_like_its_content_element(result)
@@ -132,7 +144,7 @@ def test_a_profile_root_that_misses_is_a_hint_the_main_text_takes_over(tmp_path)
                      flags=re.S)
     path = tmp_path / "renamed.toml"
     path.write_text(profile, encoding="utf-8")
-    result = crawl(tmp_path, "sphinx-pydata", "/en/latest/", "--profile", str(path))
+    result = crawl(tmp_path, "sphinx-pydata", "/en/latest/", "--profile", str(path), "--versions", "latest")
     assert result.result.returncode == 0, result.result.stderr[-2000:]
     assert result.pages("latest", "/en/latest/") == TIDEWATER_PAGES
     fallback = result.manifest["content_root_fallback"]["latest"]

@@ -113,7 +113,8 @@ def build_sphinx() -> None:
 SPHINX_THEME_SITES = {
     # Served as Read the Docs serves it: /en/stable/, no version menu in the HTML.
     "sphinx-furo": ("furo", [("stable", "1.4")]),
-    "sphinx-pydata": ("pydata_sphinx_theme", [("latest", "1.4")]),
+    # Its version switcher lists latest (1.4) and 1.3 in _static/switcher.json.
+    "sphinx-pydata": ("pydata_sphinx_theme", [("latest", "1.4"), ("1.3", "1.3")]),
     "sphinx-book": ("sphinx_book_theme", [("latest", "1.4")]),
     # Read the Docs with its add-ons: no flyout in the HTML; the test server injects the
     # add-ons' <meta> tags and answers /_/addons/ with _addons.json (tests/sites/rtd_server.py).
@@ -121,7 +122,7 @@ SPHINX_THEME_SITES = {
 }
 # What a theme's _static/ holds that the crawler never reads (bundles, fonts, images); the
 # version's documentation_options.js (Sphinx's VERSION) and the small CSS files are kept.
-SPHINX_STATIC_KEEP = {"documentation_options.js", "basic.css", "pygments.css"}
+SPHINX_STATIC_KEEP = {"documentation_options.js", "basic.css", "pygments.css", "switcher.json"}
 
 
 def build_sphinx_themes(names: list[str] | None = None) -> None:
@@ -145,7 +146,6 @@ def build_sphinx_themes(names: list[str] | None = None) -> None:
                 for child in (dest / "_static").iterdir():
                     if child.name not in SPHINX_STATIC_KEEP:
                         _remove(child)
-                _remove(dest / "tidewater.py")   # never written by Sphinx; safety for odd setups
         default = builds[0][0]
         (out / "index.html").write_text(RTD_ROOT_REDIRECT.replace("/en/latest/", f"/en/{default}/")
                                         .replace("streamlet-py", "tidewater"), encoding="utf-8")

@@ -2,6 +2,8 @@
 tests/sites/ holds them (Sphinx builds with Furo, pydata, the Read the Docs theme)."""
 from __future__ import annotations
 
+import re
+
 from lxml import html as lxml_html
 
 from crawler.site import versionsources
@@ -53,3 +55,26 @@ def test_the_version_a_page_states():
     assert script.startswith("http://host/en/stable/_static/documentation_options.js")
     options = (SITES / "sphinx-furo" / "en" / "stable" / "_static" / "documentation_options.js").read_text()
     assert versionsources.options_version(options) == "1.4.2"
+
+
+def slug_of_path(path: str) -> str | None:
+    match = re.match(r"^/en/([^/]+)/", path)
+    return match.group(1) if match else None
+
+
+def test_the_pydata_switcher_names_its_list_and_the_list_its_versions():
+    doc = page("sphinx-pydata/en/1.3/install.html")
+    # The list's public URL, asked for on the host being crawled (its path).
+    assert versionsources.host_lists(doc, "http://127.0.0.1:8000/en/1.3/install.html") == \
+        [("switcher", "/en/latest/_static/switcher.json")]
+    text = (SITES / "sphinx-pydata" / "en" / "latest" / "_static" / "switcher.json").read_text(encoding="utf-8")
+    host = versionsources.host_versions("switcher", text, slug_of_path, ("latest", "stable"))
+    assert host.versions == {"latest": "latest", "1.3": "1.3"} and host.stated == {"latest": "1.4"}
+
+
+def test_a_switcher_alias_with_a_numbered_twin_is_that_release():
+    text = ('[{"version": "2.1", "url": "https://x.org/en/stable/"}, {"version": "2.1", "url": "https://x.org/en/2.1/"},'
+            ' {"version": "2.0", "url": "https://x.org/en/2.0/"}, {"version": "dev", "url": "https://x.org/blog/"}]')
+    host = versionsources.switcher_versions(text, slug_of_path, ("stable",))
+    assert host.versions == {"2.1": "2.1", "2.0": "2.0"} and host.aliases == {"stable": "2.1"}
+    assert versionsources.switcher_versions("not json", slug_of_path) is None

@@ -24,7 +24,14 @@ html_static_path = []
 html_last_updated_fmt = None
 html_theme_options = {}
 if html_theme == "pydata_sphinx_theme":
-    html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+    # The version switcher reads the project's own list of versions (_static/switcher.json).
+    html_static_path = ["_static"]
+    html_theme_options = {
+        "navigation_with_keys": False, "show_toc_level": 2,
+        "navbar_end": ["version-switcher", "navbar-icon-links"],
+        "switcher": {"json_url": "https://tidewater.readthedocs.io/en/latest/_static/switcher.json",
+                     "version_match": version},
+    }
 if html_theme == "sphinx_rtd_theme":
     html_theme_options = {"navigation_depth": 3, "collapse_navigation": False}
 rtd_version = os.environ.get("READTHEDOCS_VERSION")
