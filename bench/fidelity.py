@@ -107,6 +107,7 @@ FIXTURES = {
     "sphinx-furo": ("/en/stable/", "static"),
     "sphinx-pydata": ("/en/latest/", "static"),
     "sphinx-book": ("/en/latest/", "static"),
+    "sphinx-alabaster": ("/en/1.4/", "static"),
     "sphinx-rtd": ("/en/stable/", "rtd"),
     "mkdocs-readthedocs": ("/", "static"),
 }

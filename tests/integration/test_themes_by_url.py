@@ -129,6 +129,14 @@ def test_pydata_on_latest_reads_its_version_switcher(tmp_path):
     assert_reads_like_its_content_element(result)
 
 
+def test_alabaster_on_a_numbered_path(tmp_path):
+    result = crawl(tmp_path, "sphinx-alabaster", "/en/1.4/")
+    assert result.result.returncode == 0, result.result.stderr[-3000:]
+    assert "theme alabaster" in result.result.stderr and "versions on /en/1.4/: 1.4" in result.result.stderr
+    assert result.pages("1.4", "/en/1.4/") == TIDEWATER_PAGES
+    assert_reads_like_its_content_element(result)
+
+
 def test_book_theme_on_latest(tmp_path):
     result = crawl(tmp_path, "sphinx-book", "/en/latest/")
     assert result.result.returncode == 0, result.result.stderr[-3000:]

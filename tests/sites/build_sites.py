@@ -116,6 +116,8 @@ SPHINX_THEME_SITES = {
     # Its version switcher lists latest (1.4) and 1.3 in _static/switcher.json.
     "sphinx-pydata": ("pydata_sphinx_theme", [("latest", "1.4"), ("1.3", "1.3")]),
     "sphinx-book": ("sphinx_book_theme", [("latest", "1.4")]),
+    # Sphinx's default theme at a numbered path, no version menu either.
+    "sphinx-alabaster": ("alabaster", [("1.4", "1.4")]),
     # Read the Docs with its add-ons: no flyout in the HTML; the test server injects the
     # add-ons' <meta> tags and answers /_/addons/ with _addons.json (tests/sites/rtd_server.py).
     "sphinx-rtd": ("sphinx_rtd_theme", [("stable", "1.4"), ("1.4", "1.4"), ("1.3", "1.3")]),
