@@ -41,9 +41,13 @@ CONTENT_ELEMENTS = [
     ("alabaster / classic", "div.body"),
     ("mkdocs theme", 'div[role="main"]'),
 ]
-# Permalink signs, and Sphinx's toctree (the list of other pages' titles: navigation the profile
-# strips on purpose, each listed page is crawled itself).
-NOT_CONTENT = "a.hash-link, a.headerlink, a.td-heading-self-link, div.toctree-wrapper"
+# Not the page's own text though inside its content element: permalink signs; lists of child
+# pages (Sphinx's toctree, Docsy's section index: navigation, each listed page is crawled
+# itself); Docsy's page meta, breadcrumbs, tags and feedback widget.
+NOT_CONTENT = ", ".join([
+    "a.hash-link", "a.headerlink", "a.td-heading-self-link", "div.toctree-wrapper", ".section-index",
+    ".td-page-meta", ".td-page-meta__lastmod", ".td-toc", "nav.td-breadcrumbs", "div.pageinfo", ".feedback--title", ".taxonomy",
+    "header.article-meta", ".d-print-none"])
 
 
 def content_element(doc):
@@ -66,15 +70,30 @@ def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
         return "", set(), None
     for link in body.cssselect(NOT_CONTENT):
         link.drop_tree()
-    for tabs in body.cssselect("div.tabs-container"):
-        labels = [tab.text_content() for tab in tabs.cssselect("li[role=tab]")]
-        for label, panel in zip(labels, tabs.cssselect("div[role=tabpanel]")):
+    for tabs in body.cssselect("div.tabbed-set"):   # Material's tabs: each label before its block
+        labels = [label.text_content() for label in tabs.cssselect("div.tabbed-labels > label")]
+        for label, block in zip(labels, tabs.cssselect("div.tabbed-content > div.tabbed-block")):
+            heading = lxml_html.Element("p")
+            heading.text = label
+            block.addprevious(heading)
+        for labels_row in tabs.cssselect("div.tabbed-labels"):
+            labels_row.drop_tree()
+    for tablist in body.cssselect("[role=tablist]"):   # ARIA tabs (Docusaurus, Docsy/Bootstrap)
+        labels = [tab.text_content() for tab in tablist.cssselect("[role=tab]")]
+        for label, panel in zip(labels, tablist.getparent().cssselect("[role=tabpanel]")):
             heading = lxml_html.Element("p")
             heading.text = label
             panel.addprevious(heading)
-        tabs.cssselect("ul[role=tablist]")[0].drop_tree()
+            panel.attrib.pop("id", None)   # the tab machinery's ids: no place a reader links to
+        tablist.drop_tree()
+    for machinery in body.cssselect(".tab-content"):
+        machinery.attrib.pop("id", None)
     # The content element's own id (furo-main-content) names the container, not a place in it.
-    return text_of(body), {element.get("id") for element in body.iterdescendants() if element.get("id")}, family
+    # Material's generated ids of code lines and tab inputs (__codelineno-0-1, __tabbed_1_1) are
+    # no places a reader links to.
+    ids = {element.get("id") for element in body.iterdescendants()
+           if element.get("id") and not element.get("id").startswith("__")}
+    return text_of(body), ids, family
 
 
 def page_fidelity(html_text: str, records: list[dict]) -> dict:
