@@ -19,7 +19,8 @@ from lxml import html as lxml_html
 
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
 from crawler.site.hooks import hooks_for
-from crawler.site import versionsources
+from crawler.site import discovery, versionsources
+from crawler.site.regex import LinearRegex
 from crawler.site.profiles import SiteProfile
 from crawler.site.sites import load_site
 from crawler.site.versionmenu import UNVERSIONED, matches_request
@@ -97,6 +98,11 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
         detection = detect_generator(html_text)
         profile = load_site(detection.profile)
         page_path = hooks_for(profile).canonical_path(urlsplit(final_url).path)
+        prefix = versions_json_above(fetch_base, page_path, profile)
+        if prefix:   # mike deployed below the site's root: /docs/versions.json, /docs/<v>/...
+            profile = under_prefix(profile, prefix)
+            detection = dataclasses.replace(detection, evidence=detection.evidence + (
+                f"; versions listed in {prefix}/versions.json"))
         if not profile.kinds_for(page_path):   # e.g. a Sphinx site that is not under /en/<version>/
             profile = with_layout_of(profile)
             detection = dataclasses.replace(detection, evidence=detection.evidence + (
@@ -195,6 +201,41 @@ def with_layout_of(profile: SiteProfile) -> SiteProfile:
     kind = dataclasses.replace(generic.page_kinds[0], content_roots=layout.content_roots,
                                strip=layout.strip, section_levels=layout.section_levels)
     return dataclasses.replace(generic, page_kinds=(kind,), description=f"{profile.name} layout, one version")
+
+
+def versions_json_above(fetch_base: str, page_path: str, profile: SiteProfile) -> str | None:
+    """The folder above the page's version folder that holds the versions list, when the
+    profile reads one (mike's versions.json) and the site is not at the host's root:
+    ``/docs/1.1/guide/`` with ``/docs/versions.json`` listing 1.1 -> "/docs". None otherwise
+    (the root's list names the page's first folder, or no list is found)."""
+    listed = profile.versions.versions_json
+    segments = [segment for segment in page_path.split("/") if segment]
+    if not listed or len(segments) < 2 or listed.count("/") != 1:
+        return None
+    for depth in range(0, len(segments) - 1):
+        folder = "".join(f"/{segment}" for segment in segments[:depth])
+        entries, error = discovery.parse_versions_json(fetch_text(fetch_base + folder + listed) or "null")
+        names = set(entries) | {alias for aliases in entries.values() for alias in aliases}
+        if not error and segments[depth] in names:
+            return folder or None
+    return None
+
+
+def under_prefix(profile: SiteProfile, prefix: str) -> SiteProfile:
+    """The profile moved below ``prefix`` ("/docs"): its anchored path patterns, versions
+    list, seeds and scope."""
+    def moved(pattern: LinearRegex) -> LinearRegex:
+        return LinearRegex("^" + re.escape(prefix) + pattern.pattern[1:]) if pattern.pattern.startswith("^/") \
+            else pattern
+
+    rules = profile.versions
+    versions = dataclasses.replace(
+        rules, url_pattern=moved(rules.url_pattern), versions_json=prefix + rules.versions_json,
+        seeds=tuple(prefix + seed for seed in rules.seeds),
+        optional_seeds=tuple(prefix + seed for seed in rules.optional_seeds))
+    kinds = tuple(dataclasses.replace(kind, path_pattern=moved(kind.path_pattern)) for kind in profile.page_kinds)
+    return dataclasses.replace(profile, versions=versions, page_kinds=kinds,
+                               allow=tuple(moved(pattern) for pattern in profile.allow) or (moved(LinearRegex("^/")),))
 
 
 def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SiteProfile:

@@ -213,3 +213,21 @@ def test_mkdocs_readthedocs_theme_by_url(tmp_path):
     assert_reads_like_its_content_element(result)
     text = "\n".join(r["text"] for r in result.records)
     assert "**Note:** Kelpie refuses to start" in text or "Kelpie refuses to start" in text
+
+
+# -- mike below the host's root: versions.json a level up ------------------------------------------
+def test_mike_below_the_root_reads_versions_json_a_level_up(tmp_path):
+    """tests/sites/ served whole: the MkDocs Material + mike build lives under /mkdocs/, its
+    versions.json at /mkdocs/versions.json (one level above /mkdocs/1.1/)."""
+    out = tmp_path / "mike.jsonl"
+    with serve_directory(SITES) as base_url:
+        result = run_docprompts("crawl", base_url + "/mkdocs/1.1/getting-started/", "--out", str(out),
+                                "--workers", "0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "versions listed in /mkdocs/versions.json" in result.stderr
+    manifest = read_manifest(out)
+    assert set(manifest["versions"]["crawled"]) == {"1.0", "1.1"} and manifest["versions"]["aliases"] == {"latest": "1.1"}
+    records = read_records(out)
+    assert records and all(r["url"].startswith(base_url + f"/mkdocs/{r['version']}/") for r in records)
+    assert {r["url"].split("#")[0] for r in records if r["version"] == "1.1"} >= {
+        base_url + "/mkdocs/1.1/getting-started/", base_url + "/mkdocs/1.1/webhooks/"}
