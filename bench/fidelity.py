@@ -89,10 +89,11 @@ def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
     for machinery in body.cssselect(".tab-content"):
         machinery.attrib.pop("id", None)
     # The content element's own id (furo-main-content) names the container, not a place in it.
-    # Material's generated ids of code lines and tab inputs (__codelineno-0-1, __tabbed_1_1) are
-    # no places a reader links to.
+    # Material's generated ids of code lines and tab inputs (__codelineno-0-1, __tabbed_1_1) and
+    # the ids inside a drawing (a Graphviz SVG's a_clust1) are no places a reader links to.
+    drawn = {id(element) for svg in body.iter("svg") for element in svg.iter()}
     ids = {element.get("id") for element in body.iterdescendants()
-           if element.get("id") and not element.get("id").startswith("__")}
+           if element.get("id") and not element.get("id").startswith("__") and id(element) not in drawn}
     return text_of(body), ids, family
 
 
