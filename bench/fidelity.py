@@ -43,9 +43,11 @@ CONTENT_ELEMENTS = [
 ]
 # Not the page's own text though inside its content element: permalink signs; lists of child
 # pages (Sphinx's toctree, Docsy's section index: navigation, each listed page is crawled
-# itself); Docsy's page meta, breadcrumbs, tags and feedback widget.
+# itself) and a page's own table of contents (docutils' contents directive); Docsy's page meta,
+# breadcrumbs, tags and feedback widget.
 NOT_CONTENT = ", ".join([
     "a.hash-link", "a.headerlink", "a.td-heading-self-link", "div.toctree-wrapper", ".section-index",
+    "nav.contents", "div.contents.local", "div.topic.contents",
     ".td-page-meta", ".td-page-meta__lastmod", ".td-toc", "nav.td-breadcrumbs", "div.pageinfo", ".feedback--title", ".taxonomy",
     "header.article-meta", ".d-print-none"])
 
