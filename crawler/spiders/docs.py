@@ -254,8 +254,9 @@ class DocsSpider(scrapy.Spider):
         yield self.entry_again()
 
     def entry_again(self) -> scrapy.Request:
-        return scrapy.Request(urljoin(self.base_url + "/", self.profile.entry), callback=self.parse_entry,
-                              errback=self.on_error, dont_filter=True, meta={"probe": False, "host_asked": True})
+        request = self.request(self.profile.entry, self.parse_entry, host_asked=True)
+        request.dont_filter = True   # fetched once already, before the site's lists were asked
+        return request
 
     def crawl_alias_path(self, response) -> tuple[str | None, list[scrapy.Request]]:
         """An entry on an alias path (``/en/stable/``) with nothing naming other versions: the
@@ -272,8 +273,7 @@ class DocsSpider(scrapy.Spider):
         if stated:
             self.run.versions.setdefault("stated", {})[alias] = stated
         elif script:
-            return alias, [scrapy.Request(script, callback=self.parse_options_script, errback=self.on_error,
-                                          meta={"probe": True, "alias": alias})]
+            return alias, [self.request(script, self.parse_options_script, probe=True, alias=alias)]
         return alias, []
 
     def parse_options_script(self, response):
@@ -316,8 +316,8 @@ class DocsSpider(scrapy.Spider):
         return kinds[0][1] if kinds else None
 
     def resolve_alias(self, slug: str | None) -> str | None:
-        if slug in self.alias_versions:   # an alias path crawled as a version of its own
-            return slug
+        if slug in self.alias_versions or (slug in self.versions and slug in self.profile.versions.aliases):
+            return slug   # an alias path crawled as a version of its own (another process's too)
         if slug in self.aliases:
             return self.aliases[slug]
         return None if slug in self.profile.versions.aliases else slug
