@@ -21,6 +21,7 @@ class PageReport:
     text_tokens: int
     seconds: float
     layout_share: float | None = None   # sampled pages: share of trafilatura's main text held
+    root_fallback: bool = False         # no profile content root: trafilatura's main text read
 
 
 @dataclass

@@ -452,7 +452,7 @@ class DocsSpider(scrapy.Spider):
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
                         links=links, version_links=result.version_links,
                         redirects=result.redirects, records=hashes,
-                        emitted=[record["id"] for record in records], delta=statuses)
+                        emitted=[record["id"] for record in records], delta=statuses, view=result.view)
         for record in records:
             yield record
         self.account_page(response, result, done)
@@ -520,7 +520,8 @@ class DocsSpider(scrapy.Spider):
             report = PageReport(
                 url=response.url, version=done.version, kind=result.kind, records=len(result.records),
                 sections=result.sections, coverage=result.coverage, content_words=result.content_words,
-                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share)
+                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share,
+                root_fallback=result.root_fallback)
             if result.layout_share is not None:
                 self.layout_shares.setdefault(done.version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
@@ -603,9 +604,13 @@ class DocsSpider(scrapy.Spider):
         self.done_pages[done.path] = done
         add_counts(self.run.delta, done.delta)
         self.ledger.fetched(done.version, done.path, len(done.records),
-                            (done.report or {}).get("text_tokens", 0), stub=not done.report)
+                            (done.report or {}).get("text_tokens", 0), stub=not done.report and not done.view)
         if done.report:
             self.run.pages.append(PageReport(**done.report))
+            if done.report.get("root_fallback"):
+                self.run.content_root_fallback.setdefault(done.version, []).append(response.url)
+        if done.view:
+            self.run.skipped_pages.setdefault(done.view, []).append(response.url)
         if done.redirects:
             yield from self.follow_redirect_map(response, done.redirects, slug)
         yield from self.follow_links(done.links, slug)

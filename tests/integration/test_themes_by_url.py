@@ -231,3 +231,27 @@ def test_mike_below_the_root_reads_versions_json_a_level_up(tmp_path):
     assert records and all(r["url"].startswith(base_url + f"/mkdocs/{r['version']}/") for r in records)
     assert {r["url"].split("#")[0] for r in records if r["version"] == "1.1"} >= {
         base_url + "/mkdocs/1.1/getting-started/", base_url + "/mkdocs/1.1/webhooks/"}
+
+
+def test_an_incremental_run_still_names_its_views_and_fallbacks(tmp_path):
+    """With --state, unchanged pages are replayed, not processed: the views they were and the
+    pages read without a profile root are still in the second run's manifest."""
+    profile = (PROJECT / "crawler" / "site" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
+    profile = re.sub(r"content_root = \[.*?\]\n", 'content_root = ["div.renamed-by-a-redesign"]\n', profile,
+                     flags=re.S)
+    path = tmp_path / "renamed.toml"
+    path.write_text(profile, encoding="utf-8")
+    manifests = []
+    with serve_directory(SITES / "sphinx-furo") as base_url:
+        for run in ("first", "second"):
+            out = tmp_path / run / "docs.jsonl"
+            out.parent.mkdir()
+            result = run_docprompts("crawl", base_url + "/en/stable/", "--profile", str(path), "--out", str(out),
+                                    "--state", str(tmp_path / "state"), "--workers", "0")
+            assert result.returncode == 0, result.stderr[-2000:]
+            manifests.append(read_manifest(out))
+    first, second = manifests
+    assert second["delta"]["unchanged"] == first["records"] > 0 and second["delta"]["new"] == 0
+    assert second["skipped_pages"] == first["skipped_pages"] and "source_listing" in second["skipped_pages"]
+    assert second["content_root_fallback"] == first["content_root_fallback"]
+    assert first["content_root_fallback"]["stable"]["pages"] == len(TIDEWATER_PAGES)
