@@ -77,7 +77,7 @@ def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
         spider_options={"versions": args.versions, "target_tokens": args.target_tokens, "ratio": args.ratio,
                         "max_input_tokens": args.max_input_tokens, "encoding": args.encoding,
                         "min_section_tokens": args.min_section_tokens, "full": bool(args.full),
-                        "keep_source_listings": bool(getattr(args, "keep_source_listings", False))},
+                        "keep_views": getattr(args, "keep_views", "")},
         scrapy_settings=scrapy_overrides(args.set), out=out,
         state=str(Path(args.state).resolve()) if args.state else None,
         fingerprint=run_fingerprint(profile, budget),

@@ -50,7 +50,7 @@ class PageInfo:
     fetched_url: str
     is_prerelease: bool = False   # an unreleased version ("next")
     check_layout: bool = False    # compare the content root with trafilatura's main text
-    keep_source_listings: bool = False   # Sphinx's _modules/ pages are read, not skipped
+    keep_views: tuple[str, ...] = ()   # view rules whose pages are read after all (page.views)
 
 
 @dataclass
@@ -205,7 +205,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     view = view_rule(doc, info.page_path, info.fetched_url, evidence.canonical_url,
                      lambda one, other: _same_page(hooks.canonical_path(one), hooks.canonical_path(other)),
                      lambda one, other: hooks.slug_of_url(one) == hooks.slug_of_url(other),
-                     info.keep_source_listings)
+                     info.keep_views)
     if view is not None:   # counted by the spider under its rule; its links are still followed
         return PageResult([], "", 1.0, 0, kind="view", links=evidence.links, view=view,
                           seconds=time.perf_counter() - started, **found)

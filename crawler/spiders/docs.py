@@ -40,7 +40,7 @@ from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next
                                pinned_versions, run_fingerprint, unchanged_page)
 from crawler.page.maintext import SAMPLE_PAGES, layout_drift
 from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
-from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
+from crawler.options import ConfigError, number_option, parse_base_url, parse_keep_views, parse_version_filter
 from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 
 def is_loopback(host: str) -> bool:
@@ -56,7 +56,7 @@ class DocsSpider(scrapy.Spider):
 
     def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
                  max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None,
-                 state=None, full=False, keep_source_listings=False, **kwargs):
+                 state=None, full=False, keep_views="", **kwargs):
         super().__init__(**kwargs)
         try:
             self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
@@ -111,7 +111,7 @@ class DocsSpider(scrapy.Spider):
         self.claimed: set[str] = set()            # canonical paths being or already processed
         self.state = state                        # --state DIR: incremental runs
         self.full = str(full).lower() in ("1", "true", "yes")
-        self.keep_source_listings = str(keep_source_listings).lower() in ("1", "true", "yes")
+        self.keep_views = parse_keep_views(keep_views)   # view rules read as pages after all
         self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
@@ -437,7 +437,7 @@ class DocsSpider(scrapy.Spider):
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
                         check_layout=self.sample_layout(version),
-                        keep_source_listings=self.keep_source_listings)
+                        keep_views=self.keep_views)
         result = None
         async for output in self.process_page(response, info, kinds, context):
             if isinstance(output, PageResult):

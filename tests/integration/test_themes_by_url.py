@@ -108,7 +108,7 @@ def test_versions_stable_or_latest_on_an_alias_path(tmp_path, requested):
 
 
 def test_source_listings_are_kept_on_request(tmp_path):
-    result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--keep-source-listings")
+    result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--keep-views", "source_listing")
     assert result.result.returncode == 0, result.result.stderr[-2000:]
     assert any(r["url"].split("#")[0].endswith("/_modules/tidewater.html") for r in result.records)
     assert "source_listing" not in result.manifest["skipped_pages"]
@@ -255,3 +255,30 @@ def test_an_incremental_run_still_names_its_views_and_fallbacks(tmp_path):
     assert second["skipped_pages"] == first["skipped_pages"] and "source_listing" in second["skipped_pages"]
     assert second["content_root_fallback"] == first["content_root_fallback"]
     assert first["content_root_fallback"]["stable"]["pages"] == len(TIDEWATER_PAGES)
+
+
+def test_a_site_that_marks_every_page_noindex_says_so_and_can_be_read(tmp_path):
+    """A staging copy: every page carries <meta name="robots" content="noindex">. The crawl
+    skips them as views and says so (exit 1, not silence); --keep-views noindex reads them."""
+    site = tmp_path / "staging"
+    for page in (SITES / "sphinx-furo").rglob("*"):
+        target = site / page.relative_to(SITES / "sphinx-furo")
+        if page.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif page.suffix == ".html":
+            target.write_text(page.read_text(encoding="utf-8").replace(
+                "<head>", '<head><meta name="robots" content="noindex, nofollow">', 1), encoding="utf-8")
+        else:
+            target.write_bytes(page.read_bytes())
+    with serve_directory(site) as base_url:
+        skipped = run_docprompts("crawl", base_url + "/en/stable/", "--out", str(tmp_path / "a.jsonl"), "--workers", "0")
+        kept = run_docprompts("crawl", base_url + "/en/stable/", "--out", str(tmp_path / "b.jsonl"), "--workers", "0",
+                              "--keep-views", "noindex")
+        unknown = run_docprompts("crawl", base_url + "/en/stable/", "--out", str(tmp_path / "c.jsonl"),
+                                 "--keep-views", "noindx")
+    assert skipped.returncode == 1
+    assert "skipped as views (noindex" in skipped.stderr and "--keep-views RULE" in skipped.stderr
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert {r["url"].split("#")[0].rsplit("/", 1)[1] for r in read_records(tmp_path / "b.jsonl")} >= {
+        "install.html", "filters.html"}
+    assert unknown.returncode == 2 and "unknown rule(s) noindx" in unknown.stderr and "Traceback" not in unknown.stderr

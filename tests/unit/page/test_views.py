@@ -36,7 +36,7 @@ def test_sphinx_search_page_is_noindex_and_a_content_page_is_read():
 def test_module_sources_are_skipped_unless_kept():
     source = (FURO / "_modules" / "tidewater.html").read_text(encoding="utf-8")
     assert rule("/en/stable/_modules/tidewater.html", source) == SOURCE_LISTING
-    assert rule("/en/stable/_modules/tidewater.html", source, keep_source_listings=True) is None
+    assert rule("/en/stable/_modules/tidewater.html", source, keep=("source_listing",)) is None
 
 
 def test_a_directory_listing_written_by_pythons_http_server():
