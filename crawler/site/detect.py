@@ -87,7 +87,7 @@ def detect_generator(html_text: str) -> Detection:
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
         evidence = "Sphinx's _static files and footer" + theme_of(html_text)
         if _READTHEDOCS.search(html_text):
-            evidence += ", Read the Docs flyout"
+            evidence += ", Read the Docs flyout or add-ons"
         return Detection("Sphinx", "sphinx", evidence)
     if _READTHEDOCS.search(html_text):
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
