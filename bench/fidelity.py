@@ -4,13 +4,17 @@ own content element, as a reader sees it, per generator.
     python bench/fidelity.py OUT.jsonl [OUT2.jsonl ...]   # fetches each record's fetched_url again
     python bench/fidelity.py --fixtures [SITE ...]        # crawls tests/sites/ builds by URL first
 
-Reference per page: the element the generator puts the page's content in (``CONTENT_ELEMENTS``:
-Docusaurus ``div.theme-doc-markdown``, Sphinx themes' article or body, MkDocs' article or
-``div[role=main]``...), found on the page as served, permalink signs removed, each tab opened as
-a reader clicks it (its label, then its panel). Recall = share of the reference's word 5-grams
-found in the page's records (in document order); precision = share of the records' 5-grams found
-in the reference; anchors = share of the reference's element ids found in the records'
-``anchors``. Prints each page, then per generator and version the min and mean.
+Reference per page: the element the generator puts the page's content in (VitePress
+``div.vp-doc``, Starlight's ``main``, mdBook's ``div#mdbook-content main``, else the first of
+``CONTENT_ELEMENTS``: Docusaurus ``div.theme-doc-markdown``, Sphinx themes' article or body,
+MkDocs' article or ``div[role=main]``...), found on the page as served, with what a reader does
+not read as text removed (permalink signs, copy buttons, the code block's language label,
+screen-reader-only text, mdBook's hidden code lines, lists of child pages) and each tab opened as
+a reader clicks it (its label, then its panel). The generator is detected from the page.
+Recall = share of the reference's word 5-grams found in the page's records (in document order);
+precision = share of the records' 5-grams found in the reference; anchors = share of the
+reference's element ids found in the records' ``anchors``. Prints each page, then per generator
+and version the min and mean.
 """
 from __future__ import annotations
 
@@ -27,8 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lxml import html as lxml_html  # noqa: E402
 
 from crawler.page.clean import text_of  # noqa: E402
+from crawler.site.detect import detect_generator  # noqa: E402
 from output.coverage import markdown_to_plain, recall  # noqa: E402
 
+# generator profile -> (content element, elements a reader does not read as text there)
+READER_VIEWS = {
+    "vitepress": ("div.vp-doc", ["a.header-anchor", "button.copy", "span.lang", ".visually-hidden",
+                                 "div.line-numbers-wrapper"]),
+    "starlight": ("main", ["a.sl-anchor-link", ".sr-only", "main footer", "div.copy", "script", "style"]),
+    "mdbook": ("div#mdbook-content main", ["pre span.boring"]),
+}
 # (theme, the element its pages hold their content in), first match wins; the generator comes
 # from crawler.site.detect.
 CONTENT_ELEMENTS = [
@@ -52,26 +64,43 @@ NOT_CONTENT = ", ".join([
     "header.article-meta", ".d-print-none"])
 
 
-def content_element(doc):
-    """(generator and theme, the page's own content element) or (None, None)."""
-    from crawler.site.detect import detect_generator
-
-    generator = detect_generator(lxml_html.tostring(doc, encoding="unicode")).generator
+def content_element(doc, html_text: str):
+    """(generator and theme, the page's own content element, what is not text there) or
+    (None, None, [])."""
+    detection = detect_generator(html_text)
+    if detection.profile in READER_VIEWS:
+        selector, unread = READER_VIEWS[detection.profile]
+        found = doc.cssselect(selector)
+        return (detection.generator, found[0], unread) if found else (None, None, [])
     for theme, selector in CONTENT_ELEMENTS:
         found = doc.cssselect(selector)
         if found:
-            return f"{generator} ({theme})", found[0]
-    return None, None
+            return f"{detection.generator} ({theme})", found[0], []
+    return None, None, []
 
 
 def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
     """A page's main content as a reader sees it, the ids inside it and its generator family."""
     doc = lxml_html.document_fromstring(html_text)
-    family, body = content_element(doc)
+    family, body, unread = content_element(doc, html_text)
     if body is None:
         return "", set(), None
-    for link in body.cssselect(NOT_CONTENT):
-        link.drop_tree()
+    for selector in [NOT_CONTENT, *unread]:
+        for element in body.cssselect(selector):
+            element.drop_tree()
+    for tabs in body.cssselect("div.tabs-container, starlight-tabs"):   # ARIA tabs in one container
+        labels = [tab.text_content() for tab in tabs.cssselect("[role=tab]")]
+        for label, panel in zip(labels, tabs.cssselect("[role=tabpanel]")):
+            heading = lxml_html.Element("p")
+            heading.text = label
+            panel.addprevious(heading)
+        tabs.cssselect("[role=tablist]")[0].drop_tree()
+    for group in body.cssselect("div.vp-code-group"):   # VitePress code groups
+        for label, block in zip(group.cssselect("div.tabs label"), group.cssselect("div.blocks > div")):
+            heading = lxml_html.Element("p")
+            heading.text = label.text_content()
+            block.addprevious(heading)
+        group.cssselect("div.tabs")[0].drop_tree()
     for tabs in body.cssselect("div.tabbed-set"):   # Material's tabs: each label before its block
         labels = [label.text_content() for label in tabs.cssselect("div.tabbed-labels > label")]
         for label, block in zip(labels, tabs.cssselect("div.tabbed-content > div.tabbed-block")):
@@ -80,7 +109,7 @@ def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
             block.addprevious(heading)
         for labels_row in tabs.cssselect("div.tabbed-labels"):
             labels_row.drop_tree()
-    for tablist in body.cssselect("[role=tablist]"):   # ARIA tabs (Docusaurus, Docsy/Bootstrap)
+    for tablist in body.cssselect("[role=tablist]"):   # Bootstrap tabs (Docsy): panels beside the list
         labels = [tab.text_content() for tab in tablist.cssselect("[role=tab]")]
         for label, panel in zip(labels, tablist.getparent().cssselect("[role=tabpanel]")):
             heading = lxml_html.Element("p")
@@ -132,6 +161,9 @@ FIXTURES = {
     "sphinx-alabaster": ("/en/1.4/", "static"),
     "sphinx-rtd": ("/en/stable/", "rtd"),
     "mkdocs-readthedocs": ("/", "static"),
+    "vitepress": ("/guide/installing.html", "static"),
+    "starlight": ("/operate/routing/", "static"),
+    "mdbook": ("/recipes/consuming.html", "static"),
 }
 
 
