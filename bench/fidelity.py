@@ -79,6 +79,16 @@ def content_element(doc, html_text: str):
     return None, None, []
 
 
+def open_tabs(labels: list, panels: list, label_rows: list) -> None:
+    """Each panel preceded by its label's text; the row of labels gone."""
+    for label, panel in zip([label.text_content() for label in labels], panels):
+        heading = lxml_html.Element("p")
+        heading.text = label
+        panel.addprevious(heading)
+    for row in label_rows:
+        row.drop_tree()
+
+
 def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
     """A page's main content as a reader sees it, the ids inside it and its generator family."""
     doc = lxml_html.document_fromstring(html_text)
@@ -88,35 +98,19 @@ def reader_text(html_text: str) -> tuple[str, set[str], str | None]:
     for selector in [NOT_CONTENT, *unread]:
         for element in body.cssselect(selector):
             element.drop_tree()
+    # Each tab opened as a reader clicks it: its label, then its panel.
     for tabs in body.cssselect("div.tabs-container, starlight-tabs"):   # ARIA tabs in one container
-        labels = [tab.text_content() for tab in tabs.cssselect("[role=tab]")]
-        for label, panel in zip(labels, tabs.cssselect("[role=tabpanel]")):
-            heading = lxml_html.Element("p")
-            heading.text = label
-            panel.addprevious(heading)
-        tabs.cssselect("[role=tablist]")[0].drop_tree()
+        open_tabs(tabs.cssselect("[role=tab]"), tabs.cssselect("[role=tabpanel]"), tabs.cssselect("[role=tablist]"))
     for group in body.cssselect("div.vp-code-group"):   # VitePress code groups
-        for label, block in zip(group.cssselect("div.tabs label"), group.cssselect("div.blocks > div")):
-            heading = lxml_html.Element("p")
-            heading.text = label.text_content()
-            block.addprevious(heading)
-        group.cssselect("div.tabs")[0].drop_tree()
-    for tabs in body.cssselect("div.tabbed-set"):   # Material's tabs: each label before its block
-        labels = [label.text_content() for label in tabs.cssselect("div.tabbed-labels > label")]
-        for label, block in zip(labels, tabs.cssselect("div.tabbed-content > div.tabbed-block")):
-            heading = lxml_html.Element("p")
-            heading.text = label
-            block.addprevious(heading)
-        for labels_row in tabs.cssselect("div.tabbed-labels"):
-            labels_row.drop_tree()
+        open_tabs(group.cssselect("div.tabs label"), group.cssselect("div.blocks > div"), group.cssselect("div.tabs"))
+    for tabs in body.cssselect("div.tabbed-set"):   # Material's tabs
+        open_tabs(tabs.cssselect("div.tabbed-labels > label"), tabs.cssselect("div.tabbed-content > div.tabbed-block"),
+                  tabs.cssselect("div.tabbed-labels"))
     for tablist in body.cssselect("[role=tablist]"):   # Bootstrap tabs (Docsy): panels beside the list
-        labels = [tab.text_content() for tab in tablist.cssselect("[role=tab]")]
-        for label, panel in zip(labels, tablist.getparent().cssselect("[role=tabpanel]")):
-            heading = lxml_html.Element("p")
-            heading.text = label
-            panel.addprevious(heading)
+        panels = tablist.getparent().cssselect("[role=tabpanel]")
+        for panel in panels:
             panel.attrib.pop("id", None)   # the tab machinery's ids: no place a reader links to
-        tablist.drop_tree()
+        open_tabs(tablist.cssselect("[role=tab]"), panels, [tablist])
     for machinery in body.cssselect(".tab-content"):
         machinery.attrib.pop("id", None)
     # The content element's own id (furo-main-content) names the container, not a place in it.
