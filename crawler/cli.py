@@ -136,7 +136,8 @@ def run_crawl(profile, base_url: str, args) -> int:
                   target_tokens=args.target_tokens, ratio=args.ratio,
                   max_input_tokens=args.max_input_tokens, encoding=args.encoding,
                   min_section_tokens=args.min_section_tokens, state=state,
-                  full=getattr(args, "full", False))
+                  full=getattr(args, "full", False),
+                  keep_views=getattr(args, "keep_views", ""))
     process.start()
     if getattr(crawler, "stopped_by", None):
         print(f"docprompts: stopped ({crawler.stopped_by}): run the same command again to resume",

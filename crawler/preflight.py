@@ -20,6 +20,8 @@ from lxml import html as lxml_html
 from crawler.site import scope
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
 from crawler.site.hooks import hooks_for
+from crawler.site import discovery, versionsources
+from crawler.site.regex import LinearRegex
 from crawler.site.profiles import SiteProfile
 from crawler.site.sites import load_site
 from crawler.site.versionmenu import UNVERSIONED, matches_request
@@ -41,6 +43,8 @@ class Plan:
     versions: dict[str, str]        # slug -> name, as the page names them ("" = unversioned path)
     public_base_url: str
     fetch_base_url: str
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)   # "stable" -> "1.4" (host's list)
+    stated: dict[str, str] = dataclasses.field(default_factory=dict)    # alias path -> version its pages state
 
 
 def is_url(value: str | None) -> bool:
@@ -98,6 +102,11 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
         detection = detect_generator(html_text)
         profile = load_site(detection.profile)
         page_path = hooks_for(profile).canonical_path(urlsplit(final_url).path)
+        prefix = versions_json_above(fetch_base, page_path, profile)
+        if prefix:   # mike deployed below the site's root: /docs/versions.json, /docs/<v>/...
+            profile = under_prefix(profile, prefix)
+            detection = dataclasses.replace(detection, evidence=detection.evidence + (
+                f"; versions listed in {prefix}/versions.json"))
         if not profile.kinds_for(page_path):   # e.g. a Sphinx site that is not under /en/<version>/
             profile = with_layout_of(profile)
             detection = dataclasses.replace(detection, evidence=detection.evidence + (
@@ -116,7 +125,44 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
-    return Plan(profile, detection, versions, public_base, fetch_base)
+    plan = Plan(profile, detection, versions, public_base, fetch_base)
+    if not versions:
+        versions_without_menu(plan, doc, fetch_base + urlsplit(final_url).path)
+    return plan
+
+
+def versions_without_menu(plan: Plan, doc, page_url: str) -> None:
+    """No version menu on the entry page: the site's own lists (Read the Docs' add-ons API,
+    pydata's version switcher), else the entry's alias path (``/en/stable/``) as one version with the version its pages state.
+    The spider finds the same (crawler/site/versionsources.py)."""
+    hooks = hooks_for(plan.profile)
+    for kind, path in versionsources.host_lists(doc, page_url):
+        host = versionsources.host_versions(kind, fetch_text(plan.fetch_base_url + path), hooks.slug_of_url,
+                                            plan.profile.versions.aliases)
+        if host is not None:
+            plan.versions.update(host.versions)
+            plan.aliases.update(host.aliases)
+            plan.stated.update(host.stated)
+            return
+    alias = hooks.slug_of_url(page_url)
+    if alias is None or alias not in plan.profile.versions.aliases:
+        return
+    plan.versions[alias] = alias
+    stated = versionsources.stated_version(doc)
+    script = versionsources.options_script_url(doc, page_url)
+    stated = stated or (versionsources.options_version(fetch_text(script)) if script else None)
+    if stated:
+        plan.stated[alias] = stated
+
+
+def fetch_text(url: str) -> str:
+    """A small text resource (JSON, a script) or "" when it cannot be had: optional evidence."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": USER_AGENT}),
+                                    timeout=20) as response:
+            return response.read(5_000_000).decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError):
+        return ""
 
 
 def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
@@ -169,6 +215,41 @@ def with_layout_of(profile: SiteProfile) -> SiteProfile:
     return dataclasses.replace(generic, page_kinds=(kind,), description=f"{profile.name} layout, one version")
 
 
+def versions_json_above(fetch_base: str, page_path: str, profile: SiteProfile) -> str | None:
+    """The folder above the page's version folder that holds the versions list, when the
+    profile reads one (mike's versions.json) and the site is not at the host's root:
+    ``/docs/1.1/guide/`` with ``/docs/versions.json`` listing 1.1 -> "/docs". None otherwise
+    (the root's list names the page's first folder, or no list is found)."""
+    listed = profile.versions.versions_json
+    segments = [segment for segment in page_path.split("/") if segment]
+    if not listed or len(segments) < 2 or listed.count("/") != 1:
+        return None
+    for depth in range(0, len(segments) - 1):
+        folder = "".join(f"/{segment}" for segment in segments[:depth])
+        entries, error = discovery.parse_versions_json(fetch_text(fetch_base + folder + listed) or "null")
+        names = set(entries) | {alias for aliases in entries.values() for alias in aliases}
+        if not error and segments[depth] in names:
+            return folder or None
+    return None
+
+
+def under_prefix(profile: SiteProfile, prefix: str) -> SiteProfile:
+    """The profile moved below ``prefix`` ("/docs"): its anchored path patterns, versions
+    list, seeds and scope."""
+    def moved(pattern: LinearRegex) -> LinearRegex:
+        return LinearRegex("^" + re.escape(prefix) + pattern.pattern[1:]) if pattern.pattern.startswith("^/") \
+            else pattern
+
+    rules = profile.versions
+    versions = dataclasses.replace(
+        rules, url_pattern=moved(rules.url_pattern), versions_json=prefix + rules.versions_json,
+        seeds=tuple(prefix + seed for seed in rules.seeds),
+        optional_seeds=tuple(prefix + seed for seed in rules.optional_seeds))
+    kinds = tuple(dataclasses.replace(kind, path_pattern=moved(kind.path_pattern)) for kind in profile.page_kinds)
+    return dataclasses.replace(profile, versions=versions, page_kinds=kinds,
+                               allow=tuple(moved(pattern) for pattern in profile.allow) or (moved(LinearRegex("^/")),))
+
+
 def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SiteProfile:
     """The profile with the URL's page as its entry, the URL's host for record URLs and as the
     site's name (records' ``site`` and ``source``). A
@@ -214,7 +295,7 @@ def check_requested_versions(requested, plan: Plan) -> None:
     the end of the crawl instead."""
     if not isinstance(requested, set) or hooks_for(plan.profile)._hook("successor_slugs"):
         return
-    aliases = {alias.casefold() for alias in plan.profile.versions.aliases}
+    aliases = {alias.casefold() for alias in (*plan.profile.versions.aliases, *plan.aliases)}
     unknown = sorted(name for name in requested if name.casefold() not in aliases
                      and not any(matches_request({name}, slug, version) for slug, version in plan.versions.items()))
     if unknown:
@@ -231,6 +312,9 @@ def describe_versions(plan: Plan) -> list[str]:
             notes.append("unversioned path")
         elif slug != name:
             notes.append(f"slug {slug}")
+        if slug in plan.profile.versions.aliases:
+            notes.append("alias path" + (f"; its pages state {plan.stated[slug]}" if slug in plan.stated else ""))
+        notes += [f"also {alias}" for alias, target in sorted(plan.aliases.items()) if target == slug]
         return name + (f" ({', '.join(notes)})" if notes else "")
 
     ordered = sorted(plan.versions.items(), key=lambda item: version_sort_key(item[1]), reverse=True)

@@ -47,7 +47,7 @@ CRAWL_SETTINGS = frozenset({
     "CLOSESPIDER_PAGECOUNT", "CLOSESPIDER_TIMEOUT", "DEPTH_LIMIT", "DOCPROMPTS_PAGE_TIMEOUT",
     "DOCPROMPTS_MAX_PAGES", "DOCPROMPTS_MAX_PAGES_PER_VERSION", "DOCPROMPTS_MAX_VERSIONS",
     "DOCPROMPTS_MAX_DEPTH", "DOCPROMPTS_MAX_URL_LENGTH"})
-SPIDER_OPTIONS = frozenset({"versions", "target_tokens", "ratio", "max_input_tokens", "encoding",
+SPIDER_OPTIONS = frozenset({"versions", "target_tokens", "ratio", "max_input_tokens", "encoding", "keep_views",
                             "min_section_tokens", "full"})
 _SCALARS = (str, int, float, bool, type(None))
 

@@ -26,6 +26,7 @@ from crawler.page.maintext import main_text, main_text_root, main_text_share
 from crawler.site.profiles import PageKind, SiteProfile
 from crawler.page.render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from crawler.page.sections import Section, split_sections
+from crawler.page.views import view_rule
 from crawler.site.scope import navigation_links
 from crawler.page.widgets import rewrite_widgets
 
@@ -51,6 +52,7 @@ class PageInfo:
     fetched_url: str
     is_prerelease: bool = False   # an unreleased version ("next")
     check_layout: bool = False    # compare the content root with trafilatura's main text
+    keep_views: tuple[str, ...] = ()   # view rules whose pages are read after all (page.views)
 
 
 @dataclass
@@ -71,6 +73,8 @@ class PageResult:
     public_url: str = ""                                # the page's URL in its own canonical form
     layout_share: float | None = None                   # share of trafilatura's main text held
     version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
+    view: str | None = None                             # a view, not a page: the rule (page.views)
+    root_fallback: bool = False                         # no profile root matched: main text read
     nav_links: list[str] = field(default_factory=list)  # hrefs of its navigation (top bar, sidebar)
 
 
@@ -119,6 +123,10 @@ def content_root(doc, kind: PageKind, main_text: str = ""):
         if kind.content_fallback != "main-text":
             raise
         return main_text_root(doc, main_text)
+
+
+def has_content_root(doc, kind: PageKind) -> bool:
+    return any(doc.cssselect(selector) for selector in kind.content_roots)
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
@@ -199,6 +207,13 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
         return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
+    view = view_rule(doc, info.page_path, info.fetched_url, evidence.canonical_url,
+                     lambda one, other: _same_page(hooks.canonical_path(one), hooks.canonical_path(other)),
+                     lambda one, other: hooks.slug_of_url(one) == hooks.slug_of_url(other),
+                     info.keep_views)
+    if view is not None:   # counted by the spider under its rule; its links are still followed
+        return PageResult([], "", 1.0, 0, kind="view", links=evidence.links, view=view,
+                          seconds=time.perf_counter() - started, **found)
     kind = choose_kind(doc, kinds)
     found["kind"] = kind.name
     if kind.role == "redirects":
@@ -211,7 +226,11 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         info.check_layout = False
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
-    reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
+    rooted = has_content_root(doc, kind)
+    if not rooted and kind.content_fallback != "main-text":
+        select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
+    # trafilatura only where it is needed: the drift alarm's samples and pages without a root.
+    reference = main_text(html_text) if (info.check_layout or not rooted) else ""
     # Drift alarm: the root as selected, before the profile's strip list (a section index or a
     # TOC stripped on purpose is no drift; a root that found the wrong element is).
     share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if info.check_layout else None
@@ -229,6 +248,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
         links=links,
         layout_share=layout_share,
+        root_fallback=not rooted and bool(kind.content_roots),
         seconds=time.perf_counter() - started,
         **found,
     )

@@ -53,6 +53,22 @@ _SPHINX_FOOTER = re.compile(r"Created\s+using\s+<a[^>]*>\s*Sphinx|Built\s+with\s
 # mdBook writes no generator tag: its "Book generated using mdBook" comment and its book.js.
 _MDBOOK = re.compile(r"Book generated using mdBook|<script src=\"[^\"]*book(?:-[0-9a-f]+)?\.js\"")
 _READTHEDOCS = re.compile(r"readthedocs-flyout|readthedocs-addons|READTHEDOCS_DATA|class=\"rst-versions", re.I)
+# MkDocs themes without a generator tag (readthedocs, mkdocs): their page variables and footer.
+_MKDOCS = re.compile(r"\bmkdocs_page_(?:name|url|input_path)\b|built\s+with\s+<a[^>]*>\s*MkDocs", re.I)
+# The theme, named in the evidence: the same profile reads them all (its roots are hints).
+_THEMES = [
+    (re.compile(r"furo-main-content|_static/styles/furo\.css"), "Furo"),
+    (re.compile(r"sphinx-book-theme|sbt-scroll-pixel-helper"), "sphinx-book-theme"),
+    (re.compile(r"pydata-sphinx-theme|bd-article"), "pydata-sphinx-theme"),
+    (re.compile(r"sphinx_rtd_theme|wy-nav-side"), "Read the Docs theme"),
+    (re.compile(r"_static/alabaster\.css"), "alabaster"),
+    (re.compile(r"md-content__inner"), "Material"),
+]
+
+
+def theme_of(html_text: str) -> str:
+    """", theme X" for the evidence line when a known theme signs the page."""
+    return next((f", theme {name}" for pattern, name in _THEMES if pattern.search(html_text)), "")
 
 
 def detect_generator(html_text: str) -> Detection:
@@ -68,12 +84,14 @@ def detect_generator(html_text: str) -> Detection:
                 if generator == "Hugo" and doc.cssselect(".td-content"):
                     generator, profile = "Hugo (Docsy)", "docsy"
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
-                return Detection(generator, profile, f'<meta name="generator" content="{content}">',
-                                 version.group(0) if version else "")
+                return Detection(generator, profile, f'<meta name="generator" content="{content}">'
+                                 + theme_of(html_text), version.group(0) if version else "")
+    if _MKDOCS.search(html_text):
+        return Detection("MkDocs", "mkdocs", "MkDocs's page variables and footer" + theme_of(html_text))
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
-        evidence = "Sphinx's _static files and footer"
+        evidence = "Sphinx's _static files and footer" + theme_of(html_text)
         if _READTHEDOCS.search(html_text):
-            evidence += ", Read the Docs flyout"
+            evidence += ", Read the Docs flyout or add-ons"
         return Detection("Sphinx", "sphinx", evidence)
     if _READTHEDOCS.search(html_text):
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")

@@ -26,7 +26,7 @@ from compress.budget import Budget
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
-from crawler.site import discovery
+from crawler.site import discovery, versionsources
 from crawler.site import scope as site_scope
 from crawler.run.accounting import watch_pages
 from crawler.page.clean import ContentNotFound
@@ -41,7 +41,7 @@ from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next
                                pinned_versions, run_fingerprint, unchanged_page)
 from crawler.page.maintext import SAMPLE_PAGES, layout_drift
 from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
-from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
+from crawler.options import ConfigError, number_option, parse_base_url, parse_keep_views, parse_version_filter
 from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 from crawler.spiders.site_lists import SiteListsMixin
 
@@ -58,7 +58,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
 
     def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
                  max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None,
-                 state=None, full=False, **kwargs):
+                 state=None, full=False, keep_views="", **kwargs):
         super().__init__(**kwargs)
         try:
             self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
@@ -83,6 +83,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.versions: dict[str, str] = {}        # slug -> version, as discovered
         self.aliases: dict[str, str] = {}         # alias slug -> slug ("latest" -> "1.1")
+        self.alias_versions: set[str] = set()     # alias paths crawled as versions ("stable")
         self.listed: dict[str, str] = {}          # versions.json's list, until the entry page
         self.scheduled: set[str] = set()          # slugs whose pages were requested
         self.followed: set[str] = set()           # canonical paths of linked pages requested
@@ -118,6 +119,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.claimed: set[str] = set()            # canonical paths being or already processed
         self.state = state                        # --state DIR: incremental runs
         self.full = str(full).lower() in ("1", "true", "yes")
+        self.keep_views = parse_keep_views(keep_views)   # view rules read as pages after all
         self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
@@ -186,6 +188,12 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         if isinstance(response, HtmlResponse):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)
+            if not linked and not found and not response.meta.get("host_asked"):
+                # No menu: the site's own version lists (Read the Docs' add-ons, pydata's switcher)
+                lists = versionsources.host_lists(lxml_html.document_fromstring(response.body), response.url)
+                if lists:
+                    yield self.ask_host(lists)
+                    return
             own = self.resolve_alias(own)
             found.update(linked)
             self.version_entries.update(entries)
@@ -203,6 +211,14 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if not found and isinstance(response, HtmlResponse):
+            own, requests = self.crawl_alias_path(response)
+            if own is not None:
+                found[own] = own
+                self.latest_slug = self.latest_slug or own
+                self.ledger.found(own, "entry page (alias path)")
+            for request in requests:
+                yield request
         if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
             if isinstance(response, HtmlResponse):
                 self.scope.language = site_scope.page_language(lxml_html.document_fromstring(response.body))
@@ -231,6 +247,59 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                 and own is not None and own in self.versions and own in self.scheduled):
             async for output in self.parse_page(response):
                 yield output
+
+    def ask_host(self, lists: list[tuple[str, str]]) -> scrapy.Request:
+        kind, path = lists[0]
+        self.ledger.tried.append(self.base_url + path)
+        return self.request(path, self.parse_host_versions, probe=True, host_list=kind, more_lists=lists[1:])
+
+    def parse_host_versions(self, response):
+        """One of the site's own version lists; then the entry page again, now knowing them. An
+        odd or absent answer: the next list, else the entry page alone decides."""
+        kind, more = response.meta["host_list"], response.meta["more_lists"]
+        host = versionsources.host_versions(kind, response.text, self.hooks.slug_of_url,
+                                            self.profile.versions.aliases)
+        if host is None:
+            self.logger.info("no version list in %s", response.url)
+            yield self.ask_host(more) if more else self.entry_again()
+            return
+        self.listed.update(host.versions)
+        self.aliases.update(host.aliases)
+        # An alias path the list names as a version of its own ("latest" with no numbered twin).
+        self.alias_versions |= {slug for slug in host.versions if slug in self.profile.versions.aliases}
+        if host.stated:
+            self.run.versions.setdefault("stated", {}).update(host.stated)
+        for version in host.versions.values():
+            self.ledger.found(version, {"addons": "Read the Docs add-ons", "switcher": "version switcher"}[kind])
+        yield self.entry_again()
+
+    def entry_again(self) -> scrapy.Request:
+        request = self.request(self.profile.entry, self.parse_entry, host_asked=True)
+        request.dont_filter = True   # fetched once already, before the site's lists were asked
+        return request
+
+    def crawl_alias_path(self, response) -> tuple[str | None, list[scrapy.Request]]:
+        """An entry on an alias path (``/en/stable/``) with nothing naming other versions: the
+        alias is crawled as one version under its own name; the version the pages state
+        (Sphinx's VERSION, docsearch:version) goes in the manifest (``versions.stated``).
+        The alias slug (None: not an alias path) and the request for documentation_options.js."""
+        alias = self.hooks.slug_of_url(response.url)
+        if alias is None or alias not in self.profile.versions.aliases:
+            return None, []
+        self.alias_versions.add(alias)
+        doc = lxml_html.document_fromstring(response.body)
+        stated = versionsources.stated_version(doc)
+        script = versionsources.options_script_url(doc, response.url)
+        if stated:
+            self.run.versions.setdefault("stated", {})[alias] = stated
+        elif script:
+            return alias, [self.request(script, self.parse_options_script, probe=True, alias=alias)]
+        return alias, []
+
+    def parse_options_script(self, response):
+        stated = versionsources.options_version(response.text)
+        if stated:
+            self.run.versions.setdefault("stated", {})[response.meta["alias"]] = stated
 
     def parse_sitemap(self, response):
         """sitemap.xml (Hugo, MkDocs and Docusaurus write one): one more list of pages. Its
@@ -286,6 +355,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         return kinds[0][1] if kinds else None
 
     def resolve_alias(self, slug: str | None) -> str | None:
+        if slug in self.alias_versions or (slug in self.versions and slug in self.profile.versions.aliases):
+            return slug   # an alias path crawled as a version of its own (another process's too)
         if slug in self.aliases:
             return self.aliases[slug]
         return None if slug in self.profile.versions.aliases else slug
@@ -293,7 +364,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def add_versions(self, found: dict[str, str]):
         new = {slug: version for slug, version in sorted(found.items())
                if slug not in self.versions and slug not in self.aliases
-               and slug not in self.profile.versions.aliases}
+               and (slug not in self.profile.versions.aliases or slug in self.alias_versions)}
         # All known before any is scheduled: with the newest release at the unversioned path, a
         # path belongs to it only if it names no other version ("/docs/1.4/ci" is 1.4's).
         self.versions.update(new)
@@ -422,7 +493,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
+                        check_layout=self.sample_layout(version),
+                        keep_views=self.keep_views)
         result = None
         async for output in self.process_page(response, info, kinds, context):
             if isinstance(output, PageResult):
@@ -447,7 +519,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
                         links=links, version_links=result.version_links,
                         redirects=result.redirects, records=hashes,
-                        emitted=[record["id"] for record in records], delta=statuses)
+                        emitted=[record["id"] for record in records], delta=statuses, view=result.view)
         for record in records:
             yield record
         self.account_page(response, result, done)
@@ -507,11 +579,16 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.ledger.fetched(done.version, done.path, len(result.records), text_tokens, stub=result.redirect_stub)
         if result.redirect_stub:   # no content of its own: what it points to is followed
             self.ledger.found(done.version, "stub")
+        elif result.view:   # a view of other pages (search, print, listing): counted, links followed
+            self.run.skipped_pages.setdefault(result.view, []).append(response.url)
         else:
+            if result.root_fallback:   # no profile root on the page: trafilatura's main text read
+                self.run.content_root_fallback.setdefault(done.version, []).append(response.url)
             report = PageReport(
                 url=response.url, version=done.version, kind=result.kind, records=len(result.records),
                 sections=result.sections, coverage=result.coverage, content_words=result.content_words,
-                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share)
+                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share,
+                root_fallback=result.root_fallback)
             if result.layout_share is not None:
                 self.layout_shares.setdefault(done.version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
@@ -600,9 +677,13 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.done_pages[done.path] = done
         add_counts(self.run.delta, done.delta)
         self.ledger.fetched(done.version, done.path, len(done.records),
-                            (done.report or {}).get("text_tokens", 0), stub=not done.report)
+                            (done.report or {}).get("text_tokens", 0), stub=not done.report and not done.view)
         if done.report:
             self.run.pages.append(PageReport(**done.report))
+            if done.report.get("root_fallback"):
+                self.run.content_root_fallback.setdefault(done.version, []).append(response.url)
+        if done.view:
+            self.run.skipped_pages.setdefault(done.view, []).append(response.url)
         if done.redirects:
             yield from self.follow_redirect_map(response, done.redirects, slug)
         yield from self.follow_links(done.links, slug)
@@ -617,6 +698,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_host_versions:   # that list is absent: the next one
+            self.logger.info("no version list at %s", request.url)
+            more = request.meta["more_lists"]
+            yield self.ask_host(more) if more else self.entry_again()
+            return
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)
             yield self.request(self.profile.entry, self.parse_entry)
@@ -681,7 +767,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def version_summary(self) -> dict:
         before = {page.version for page in self.previous.values()}
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
-        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions}
+        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions} \
+            | {alias for alias, slug in self.aliases.items() if slug in self.versions}
         ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
         return {
             **self.run.versions,
