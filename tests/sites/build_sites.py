@@ -28,6 +28,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -215,6 +216,30 @@ def build_docusaurus() -> None:
     _remove(src / ".docusaurus")   # the generator's cache, not a source
 
 
+DOCSIFY_VERSION = "5.0.0"   # the npm package; its browser bundle and theme are served locally
+DOCSIFY_FILES = {"dist/docsify.min.js": "docsify.min.js", "dist/themes/core.min.css": "themes/core.min.css",
+                 "LICENSE": "LICENSE"}
+
+
+def build_docsify() -> None:
+    """Docsify has no build: the browser fetches the Markdown sources and renders them. The
+    site is the sources (src/docsify/docs/, served under /docs/) plus the package's script and
+    theme under docs/vendor/docsify/, so nothing is loaded from a CDN."""
+    src = SRC / "docsify" / "docs"
+    out = HERE / "docsify"
+    _clean(out)
+    shutil.copytree(src, out / "docs")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"docsify@{DOCSIFY_VERSION}", "--pack-destination", tmp,
+                        "--silent"], check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(Path(tmp) / f"docsify-{DOCSIFY_VERSION}.tgz") as archive:
+            archive.extractall(tmp, filter="data")
+        for packaged, served in DOCSIFY_FILES.items():
+            target = out / "docs" / "vendor" / "docsify" / served
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(tmp) / "package" / packaged, target)
+
+
 # --------------------------------------------------------------------------
 
 KEEP = {"EXPECTED.md"}   # hand-written, lives beside the generated files
@@ -236,7 +261,7 @@ def _remove(path: Path) -> None:
 
 
 BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
-            "docusaurus": build_docusaurus}
+            "docusaurus": build_docusaurus, "docsify": build_docsify}
 
 
 def main(argv: list[str]) -> int:
