@@ -31,6 +31,7 @@ from .hooks import hooks_for
 from .ledger import silence_problem, version_table
 from .preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
 from .profiles import ProfileError
+from .run.browser import INSTALL_HINT, browser_settings, find_browser
 from .sites import builtin_profiles, load_site
 from .state import journal_fingerprint, run_fingerprint
 from .spiders.docs import ConfigError, parse_base_url, parse_version_filter
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
         command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
                              help="cross-version dedup of the output (default none: every version complete)")
+        command.add_argument("--render", choices=("auto", "always", "never"), default="auto",
+                             help="read pages in a browser (Chromium): auto = only a site whose HTML "
+                                  "lacks its text (Docsify, single-page apps); default auto")
         command.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
         command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
@@ -157,7 +161,10 @@ def crawl_url(args, budget: Budget) -> int:
     check_requested_versions(parse_version_filter(args.versions), plan)
     hooks_for(plan.profile)
     check_resumable(plan.profile, budget, args.out)
-    return run_crawl(plan.profile, plan.fetch_base_url, args)
+    if plan.browser_reason and args.render == "never":
+        print("docprompts: warning: --render never: pages that need a browser fail (kind needs_browser)",
+              file=sys.stderr)
+    return run_crawl(plan.profile, plan.fetch_base_url, args, plan.browser_reason)
 
 
 def check_options(args) -> Budget:
@@ -201,7 +208,7 @@ def check_reachable(url: str) -> None:
         raise ConfigError(f"the entry page {url} is not HTML (Content-Type: {content_type})")
 
 
-def run_crawl(profile, base_url: str, args) -> int:
+def run_crawl(profile, base_url: str, args, browser_reason: str | None = None) -> int:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -221,6 +228,13 @@ def run_crawl(profile, base_url: str, args) -> int:
                                              settings.getint("CLOSESPIDER_PAGECOUNT") or 10**9),
                  priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
+    rendering = render_settings(settings, getattr(args, "render", "auto"), browser_reason)
+    if rendering is None:
+        print(printable(f"docprompts: error: the pages of {base_url}{profile.entry} need a browser "
+                        f"({browser_reason or '--render always'}) and none was found"
+                        f"{' at ' + settings.get('DOCPROMPTS_BROWSER') if settings.get('DOCPROMPTS_BROWSER') else ''}: "
+                        f"{INSTALL_HINT}; nothing was crawled"), file=sys.stderr)
+        return EXIT_PARTIAL
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)
     settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
@@ -255,6 +269,27 @@ def run_crawl(profile, base_url: str, args) -> int:
         print(f"docprompts: error: {printable(error)}", file=sys.stderr)
         return EXIT_PARTIAL
     return summarise(Path(args.out), started)
+
+
+def render_settings(settings, mode: str, browser_reason: str | None) -> dict | None:
+    """Install the browser (scrapy-playwright's handler, the system Chromium) when the crawl
+    renders: ``--render always``, or ``auto`` on a site whose pages need it. Otherwise nothing
+    is installed and no browser starts. Returns what the manifest records, None when a browser
+    is needed and there is none."""
+    rendering = {"mode": mode, "reason": browser_reason if mode != "always" else "--render always",
+                 "browser": None}
+    if mode == "never" or (mode == "auto" and not browser_reason):
+        settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+        return rendering
+    executable = find_browser(settings.get("DOCPROMPTS_BROWSER") or None)
+    if executable is None:
+        return None
+    rendering["browser"] = executable
+    for name, value in browser_settings(executable, settings.getint("DOCPROMPTS_RENDER_PAGES"),
+                                        settings.getfloat("DOCPROMPTS_RENDER_TIMEOUT")).items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+    return rendering
 
 
 def dedup_output(out: Path, mode: str, started: float) -> None:

@@ -3,7 +3,7 @@
 ``docprompts crawl URL`` has a URL, not a profile. Documentation generators sign their pages: a
 ``<meta name="generator">`` (Docusaurus, MkDocs, Hugo, VitePress, Jekyll, Gatsby, Astro...),
 Sphinx by its own files and footer, Read the Docs by its flyout or add-ons, Docsy by its
-``td-content`` column. ``detect_generator`` reads those signs (a pure function over the page's
+``td-content`` column, Docsify by its ``window.$docsify`` configuration and script. ``detect_generator`` reads those signs (a pure function over the page's
 HTML) and names the shipped profile that fits, or the generic fallback when none does.
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
+
+from .page.browser_needed import is_docsify
 
 GENERIC_PROFILE = "generic"
 
@@ -66,6 +68,8 @@ def detect_generator(html_text: str) -> Detection:
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
                 return Detection(generator, profile, f'<meta name="generator" content="{content}">',
                                  version.group(0) if version else "")
+    if is_docsify(doc):   # its pages are Markdown files rendered in the browser (#/ routes)
+        return Detection("Docsify", "docsify", "window.$docsify and docsify.js")
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
         evidence = "Sphinx's _static files and footer"
         if _READTHEDOCS.search(html_text):

@@ -18,6 +18,8 @@ from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
 from .discovery import discover, page_links
+from .page.browser_needed import NeedsBrowser, served_page_reason
+from .site.routes import route_url
 from .clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
 from .extract import html_to_blocks, repair_text
 from .hooks import hooks_for
@@ -49,6 +51,7 @@ class PageInfo:
     fetched_url: str
     is_prerelease: bool = False   # an unreleased version ("next")
     check_layout: bool = False    # compare the content root with trafilatura's main text
+    rendered: bool = False        # the DOM a browser rendered, not the HTML as served
 
 
 @dataclass
@@ -127,7 +130,10 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
         if lead.ordinal not in seen_leads:
             seen_leads[lead.ordinal] = occurrences.get(lead.anchor, 0)
             occurrences[lead.anchor] = seen_leads[lead.ordinal] + 1
-        url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
+        if "#/" in info.public_url:   # a client-side route: its headings are ?id=ANCHOR
+            url = route_url(info.public_url, lead.anchor)
+        else:
+            url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
         target = budget.target_for(chunk.text_tokens)
         records.append(Record(
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
@@ -194,6 +200,11 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
         return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
+    templated = profile.template_names and has_templates(doc)   # rendered below, without a browser
+    if not info.rendered and not templated:   # "Loading ...": never a record of that
+        reason = served_page_reason(doc)
+        if reason:
+            raise NeedsBrowser(reason)
     kind = choose_kind(doc, kinds)
     found["kind"] = kind.name
     if kind.role == "redirects":

@@ -3,7 +3,8 @@
 Fetch the page, detect its generator (``crawler.detect``), take the shipped profile for it (or
 the generic fallback, with a warning), point it at the URL (entry page, public host, scope),
 list the versions the page names and check ``--versions`` against them: a wrong name fails
-here, in one line, before an output file exists.
+here, in one line, before an output file exists. The page as served also says whether the
+site's text needs a browser (``crawler.page.browser_needed``): the crawl then renders it.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from urllib.parse import urljoin, urlsplit
 from lxml import html as lxml_html
 
 from .detect import GENERIC_PROFILE, Detection, detect_generator
+from .page.browser_needed import far_less_than_source, is_docsify, reason_of, visible_words
+from .site.routes import route_of, split_route, with_route
 from .hooks import hooks_for
 from .profiles import SiteProfile
 from .sites import load_site
 from .versionmenu import UNVERSIONED, matches_request
 
-SCOPED_BY_URL = {GENERIC_PROFILE, "docsy"}   # profiles whose scope is the URL's first folder
+SCOPED_BY_URL = {GENERIC_PROFILE, "docsy", "docsify"}   # profiles whose scope is the URL's first folder
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
 
 
@@ -38,6 +41,7 @@ class Plan:
     versions: dict[str, str]        # slug -> name, as the page names them ("" = unversioned path)
     public_base_url: str
     fetch_base_url: str
+    browser_reason: str | None = None   # why the site's pages need a browser (None: the HTML holds the text)
 
 
 def is_url(value: str | None) -> bool:
@@ -77,6 +81,7 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     public_base = f"{parts.scheme}://{parts.netloc}"
     fetch_base = (fetch_base_url or public_base).rstrip("/")
     entry_path = parts.path or "/"
+    route = route_of(parts.fragment)   # a client-side route (/docs/#/quickstart) is the page asked for
     final_url, html_text = fetch(fetch_base + entry_path + (f"?{parts.query}" if parts.query else ""))
     for _ in range(3):   # a site root that only redirects (mike's "/", Read the Docs' "/")
         target = redirect_target(html_text, urlsplit(final_url).path)
@@ -86,6 +91,10 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
         final_url, html_text = fetch(fetch_base + target)
     detection = None
     own_site = shipped_for_host(parts.hostname)
+    doc = lxml_html.document_fromstring(html_text)
+    browser_reason = needs_browser(doc, fetch_base + entry_path, route)
+    if route is not None and browser_reason:
+        entry_path = with_route(entry_path, route)
     if site_or_profile:
         profile = point_at(load_site(site_or_profile), entry_path, public_base)
     elif own_site is not None:   # kafka.apache.org: its own profile (and entry), not a generic one
@@ -100,11 +109,37 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
                 f"; {page_path} is outside the {detection.profile} profile's version paths: one "
                 f"version, read with its layout"))
         profile = point_at(profile, entry_path, public_base)
-    doc = lxml_html.document_fromstring(html_text)
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
-    return Plan(profile, detection, versions, public_base, fetch_base)
+    return Plan(profile, detection, versions, public_base, fetch_base, browser_reason)
+
+
+def needs_browser(doc, page_url: str, route: str | None) -> str | None:
+    """Why the entry page's text needs a browser, or None. For Docsify the page's own Markdown
+    source is fetched too: the words it holds against the words the HTML shows."""
+    reason = reason_of(doc)
+    if reason and is_docsify(doc):
+        folder = split_route(page_url)[0].rsplit("/", 1)[0] + "/"
+        page = (route or "/").strip("/")
+        source = folder + (f"{page}.md" if page and not page.endswith("/") else f"{page}README.md")
+        try:
+            markdown = fetch_text(source)
+        except PreflightError:
+            return reason
+        evidence = far_less_than_source(len(visible_words(doc)), len(markdown.split()))
+        reason += f" ({evidence})" if evidence else ""
+    return reason
+
+
+def fetch_text(url: str, timeout: float = 20) -> str:
+    """A small text file of the site (a Markdown source), or PreflightError."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read(5_000_000).decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        raise PreflightError(f"cannot fetch {url}: {error}") from None
 
 
 def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
@@ -169,7 +204,8 @@ def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SitePro
                      "name": re.sub(r"[^a-z0-9]+", "-", host).strip("-") or profile.name,
                      "source": re.sub(r"[^a-z0-9]+", "_", host).strip("_") or profile.source}
     if profile.name in SCOPED_BY_URL and not profile.allow:   # (the shipped name, before renaming)
-        first = entry_path.strip("/").split("/")[0] if entry_path.count("/") > 1 else ""
+        path = split_route(entry_path)[0]   # "/docs/#/guide": the folder is /docs/
+        first = path.strip("/").split("/")[0] if path.count("/") > 1 else ""
         changes["allow"] = (re.compile("^/" + (re.escape(first) + "(?:/|$)" if first else "")),)
     return dataclasses.replace(profile, **changes)
 
@@ -240,4 +276,6 @@ def announce(plan: Plan) -> list[str]:
     else:
         lines.append(f"docprompts: profile {plan.profile.path or plan.profile.name} (given; site {plan.profile.name})")
     lines.append(f"docprompts: versions on {plan.profile.entry}: {', '.join(describe_versions(plan)) or 'none'}")
+    if plan.browser_reason:
+        lines.append(f"docprompts: its pages need a browser: {plan.browser_reason}")
     return lines

@@ -26,6 +26,7 @@ from compress.tokenizer import TokenCounter
 
 from .charset import decode_html
 from .clean import ContentNotFound
+from .page.browser_needed import NeedsBrowser
 from .hooks import hooks_for
 from .pages import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
 from .profiles import PageKind, SiteProfile
@@ -33,7 +34,7 @@ from .profiles import PageKind, SiteProfile
 
 DEFAULT_PAGE_TIMEOUT = 120.0     # seconds of processing per page (--page-timeout)
 # Outcomes the spider handles itself (not failures of the worker machinery).
-EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound)
+EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound, NeedsBrowser)
 
 
 class PageFailed(Exception):

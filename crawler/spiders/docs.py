@@ -6,6 +6,8 @@ From the profile's entry page (and ``versions.json`` where the site has one) it 
 releases from the site itself, fetches each version's seed pages and follows the links that
 stay inside that version's documentation. Page content goes through the worker processes
 (``crawler.workers`` -> ``crawler.pages.process_page``); this module only moves data.
+A crawl that renders (``--render``, crawler/run/browser.py) asks for its pages in a browser and
+keys them by path and client-side route (``/docs/#/guide``, crawler/site/routes.py).
 """
 from __future__ import annotations
 
@@ -31,9 +33,12 @@ from ..clean import ContentNotFound
 from ..faults import failure_kind
 from ..hooks import hooks_for
 from ..ledger import DiscoveryLedger
+from ..page.browser_needed import NeedsBrowser
 from ..pages import MissingTemplateContext, PageInfo
 from ..profiles import ProfileError, SiteProfile
 from ..render import parse_template_context
+from ..run.browser import INSTALL_HINT, rendered_page_meta
+from ..site.routes import route_of, sidebar_routes, split_route, with_route
 from ..sites import load_site
 from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
 from ..maintext import SAMPLE_PAGES, layout_drift
@@ -149,6 +154,7 @@ class DocsSpider(scrapy.Spider):
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
+        self.rendering = False                    # pages read in a browser, keyed with their #/ route
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -158,6 +164,10 @@ class DocsSpider(scrapy.Spider):
                                      spider.budget.encoding,
                                      crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
         watch_pages(crawler, spider)   # no page lost silently (crawler/accounting.py)
+        render = crawler.settings.getdict("DOCPROMPTS_RENDER")
+        spider.rendering = bool(render.get("browser"))   # the browser's handler is installed
+        spider.run.rendering = {"mode": render.get("mode", "auto"), "needed": render.get("reason"),
+                                "browser": render.get("browser"), "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
@@ -179,10 +189,26 @@ class DocsSpider(scrapy.Spider):
     # -- requests ---------------------------------------------------------------------------------
     def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
         url = urljoin(self.base_url + "/", path_or_url)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
+        routed = False
+        if self.rendering and callback in (self.parse_page, self.parse_entry, self.parse_probe):
+            meta = {**rendered_page_meta(), **meta}
+            # Scrapy's duplicate filter ignores fragments: every #/ route would be one request.
+            # Pages are deduplicated by their key (self.followed, self.claimed) instead.
+            routed = route_of(urlsplit(url).fragment) is not None
+        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=routed,
+                              meta={"probe": probe, **meta})
+
+    def page_key(self, url_or_path: str) -> str:
+        """A page's key: its canonical path, with its client-side route in a rendered crawl
+        (``/docs/#/guide``; the router's home ``#/`` for a bare path)."""
+        parts = urlsplit(url_or_path)
+        path = self.hooks.canonical_path(parts.path)
+        return with_route(path, route_of(parts.fragment)) if self.rendering else path
 
     async def start(self):
         self.ledger.tried.append(self.base_url + self.profile.entry)
+        if self.rendering:
+            self.followed.add(self.page_key(self.profile.entry))   # asked for once, as the entry
         if self.profile.versions.versions_json:
             self.ledger.tried.append(self.base_url + self.profile.versions.versions_json)
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
@@ -241,7 +267,10 @@ class DocsSpider(scrapy.Spider):
             yield request
         # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
         # emitted once, as that release's page, not taken for an alias of it.
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
+        if self.rendering and own is not None and own in self.scheduled:
+            for request in self.sidebar_requests(response.url):
+                yield request
         if (isinstance(response, HtmlResponse) and self.profile.in_scope(path) and self.profile.kinds_for(path)
                 and own is not None and own in self.versions and own in self.scheduled):
             async for output in self.parse_page(response):
@@ -385,13 +414,28 @@ class DocsSpider(scrapy.Spider):
         for request in self.probe_newer_versions():
             yield request
 
+    # -- client-side routes -----------------------------------------------------------------------
+    def sidebar_requests(self, entry_url: str):
+        """Docsify's ``_sidebar.md`` and ``_navbar.md`` beside the entry page: its list of pages,
+        read as Markdown (absent on other sites: a 404, not a failure)."""
+        folder = split_route(urlsplit(entry_url).path)[0].rsplit("/", 1)[0] + "/"
+        for name in ("_sidebar.md", "_navbar.md"):
+            self.ledger.tried.append(self.base_url + folder + name)
+            yield self.request(folder + name, self.parse_sidebar, probe=True, folder=folder)
+
+    def parse_sidebar(self, response):
+        folder = response.meta["folder"]
+        keys = [key for key in sidebar_routes(response.text, folder)
+                if self.profile.in_scope(key) and self.profile.kinds_for(key)]
+        yield from self.follow_links(keys, self.slug_of(self.page_key(self.profile.entry)))
+
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail_not_html(response)
             return
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
@@ -412,7 +456,8 @@ class DocsSpider(scrapy.Spider):
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
+                        check_layout=self.sample_layout(version),
+                        rendered=bool(response.meta.get("playwright")))
         digest = body_hash(response.body)
         previous = self.previous.get(path)
         if previous is not None and previous.body_sha256 == digest and not self.full:
@@ -435,6 +480,10 @@ class DocsSpider(scrapy.Spider):
             else:
                 self.fail(response.url, "templates present but no template context")
             return
+        except NeedsBrowser as error:   # its text is not in the HTML, and no browser reads it
+            remedy = "read with --render never" if self.run.rendering["mode"] == "never" else INSTALL_HINT
+            self.fail(response.url, f"needs a browser: {error} ({remedy})", "needs_browser")
+            return
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
@@ -447,6 +496,8 @@ class DocsSpider(scrapy.Spider):
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
+        if info.rendered:
+            self.run.rendering["pages_rendered"] += 1
         links = self.documentation_links(response.url, result.links)
         all_records = [record.to_dict() for record in result.records]
         hashes = {record["id"]: prompt_hash(record) for record in all_records}
@@ -505,7 +556,7 @@ class DocsSpider(scrapy.Spider):
         """A page's links to documentation pages of this site, as paths; the others are
         listed in the manifest (other hosts, other schemes) or ignored (out of scope)."""
         found = []
-        for href in link_targets(hrefs):
+        for href in link_targets(hrefs, keep_routes=self.rendering):
             url = urljoin(page_url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
@@ -513,15 +564,17 @@ class DocsSpider(scrapy.Spider):
             elif parts.netloc != self.netloc:
                 self.run.skipped_links["offsite"].add(url)  # never requested
             else:
-                path = self.hooks.canonical_path(parts.path)
+                path = self.page_key(url)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
-                    found.append(parts.path)   # javadoc, blog, downloads... are not
+                    # javadoc, blog, downloads... are not; a route stays with its path
+                    found.append(parts.path + (f"#{route_of(parts.fragment)}" if self.rendering and
+                                               route_of(parts.fragment) else ""))
         return found
 
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
         for linked in paths:
-            path = self.hooks.canonical_path(linked)
+            path = self.page_key(linked)
             if path in self.followed:
                 continue  # every page links its siblings: skip Scrapy's duplicate filter work
             link_slug = self.slug_of(path)
@@ -529,7 +582,8 @@ class DocsSpider(scrapy.Spider):
                 self.followed.add(path)
                 self.ledger.linked(self.versions.get(link_slug) or self.hooks.slug_to_version(link_slug), path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
-                extensionless = not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                extensionless = (not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                                 and "#" not in linked)
                 fallback = [linked.rstrip("/") + "/index.html"] if extensionless else []
                 yield self.request(path, self.parse_page, alternatives=fallback)
 
@@ -631,8 +685,8 @@ class DocsSpider(scrapy.Spider):
     def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
         self.run.failures.append({"url": url, "reason": reason, "kind": kind})
-        self.failed_paths.add(self.hooks.canonical_path(urlsplit(url).path))
-        self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(url).path), f"{kind}: {reason}")
+        self.failed_paths.add(self.page_key(url))
+        self.ledger.not_fetched(self.page_key(url), f"{kind}: {reason}")
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def sample_layout(self, version: str) -> bool:
@@ -666,11 +720,18 @@ class DocsSpider(scrapy.Spider):
         }
 
 
-def link_targets(links: list[str]) -> list[str]:
-    """A page's distinct link targets; same-page anchors (most of a long TOC) left out."""
-    hrefs = {href.strip().split("#", 1)[0] for href in links}
+def link_targets(links: list[str], keep_routes: bool = False) -> list[str]:
+    """A page's distinct link targets; same-page anchors (most of a long TOC) left out. With
+    ``keep_routes``, a client-side route (``#/guide``, ``#/guide?id=setup``) is a target."""
+    hrefs = {without_anchor(href.strip(), keep_routes) for href in links}
     hrefs.discard("")
     return sorted(hrefs)
+
+
+def without_anchor(href: str, keep_routes: bool) -> str:
+    target, sep, fragment = href.partition("#")
+    route = route_of(fragment) if keep_routes and sep else None
+    return f"{target}#{route}" if route else target
 
 
 def add_counts(total: dict, counts: dict) -> None:

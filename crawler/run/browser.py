@@ -1,0 +1,61 @@
+"""A real browser for the pages whose text exists only after their scripts run.
+
+Rendering goes through Scrapy's own integration, ``scrapy-playwright``: its download handler
+fetches the requests marked ``playwright`` in a Chromium page and hands the rendered DOM to the
+spider as an ordinary ``HtmlResponse``; every other request (sitemaps, ``_sidebar.md``) keeps
+Scrapy's HTTP handler. The browser is the system's Chromium (Debian's ``chromium``) through
+Playwright's ``executable_path``: nothing is downloaded at run time. The handler is installed
+only for a crawl that renders: a site whose HTML holds its text never starts a browser.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# Where Debian, Ubuntu and Fedora put Chromium; the first one found is used.
+BROWSER_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# What a page's text does not need: fetching it only costs time and memory.
+SKIPPED_RESOURCES = {"image", "media", "font"}
+INSTALL_HINT = "install Chromium (apt-get install chromium) or name one with -s DOCPROMPTS_BROWSER=PATH"
+
+
+def find_browser(configured: str | None = None) -> str | None:
+    """The browser executable to use: the configured path (which must exist), else the first of
+    the usual Chromium locations; None when there is none."""
+    if configured:
+        return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) else None
+    for candidate in BROWSER_CANDIDATES:
+        found = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if found and os.path.isfile(found) and os.access(found, os.X_OK):
+            return found
+    return None
+
+
+def skip_resource(request) -> bool:
+    """``PLAYWRIGHT_ABORT_REQUEST``: images, video and fonts are never loaded."""
+    return request.resource_type in SKIPPED_RESOURCES
+
+
+def browser_settings(executable: str, open_pages: int, page_seconds: float) -> dict:
+    """The Scrapy settings that render the marked requests in Chromium: one browser, one
+    context, at most ``open_pages`` pages open at once, ``page_seconds`` per page."""
+    return {
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": executable, "headless": True, "args": LAUNCH_FLAGS},
+        "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": open_pages,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(page_seconds * 1000),
+        "PLAYWRIGHT_ABORT_REQUEST": skip_resource,
+        # The pages open at once are the bound: more concurrent requests would only queue for one.
+        "CONCURRENT_REQUESTS_PER_DOMAIN": open_pages,
+    }
+
+
+def rendered_page_meta() -> dict:
+    """Request meta for a page read in the browser: loaded, then the network quiet (Docsify
+    and single-page apps fetch their text after the load event)."""
+    return {"playwright": True, "playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
