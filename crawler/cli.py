@@ -230,10 +230,11 @@ def run_crawl(profile, base_url: str, args, browser_reason: str | None = None) -
     settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
     rendering = render_settings(settings, getattr(args, "render", "auto"), browser_reason)
     if rendering is None:
+        configured = settings.get("DOCPROMPTS_BROWSER")
         print(printable(f"docprompts: error: the pages of {base_url}{profile.entry} need a browser "
-                        f"({browser_reason or '--render always'}) and none was found"
-                        f"{' at ' + settings.get('DOCPROMPTS_BROWSER') if settings.get('DOCPROMPTS_BROWSER') else ''}: "
-                        f"{INSTALL_HINT}; nothing was crawled"), file=sys.stderr)
+                        f"({browser_reason or '--render always'}); there is none "
+                        f"{'at ' + configured if configured else 'on this machine'}: {INSTALL_HINT}; "
+                        f"nothing was crawled"), file=sys.stderr)
         return EXIT_PARTIAL
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)

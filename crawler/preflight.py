@@ -128,7 +128,7 @@ def needs_browser(doc, page_url: str, route: str | None) -> str | None:
         except PreflightError:
             return reason
         evidence = far_less_than_source(len(visible_words(doc)), len(markdown.split()))
-        reason += f" ({evidence})" if evidence else ""
+        reason += f"; {evidence}" if evidence else ""
     return reason
 
 

@@ -481,7 +481,7 @@ class DocsSpider(scrapy.Spider):
                 self.fail(response.url, "templates present but no template context")
             return
         except NeedsBrowser as error:   # its text is not in the HTML, and no browser reads it
-            remedy = "read with --render never" if self.run.rendering["mode"] == "never" else INSTALL_HINT
+            remedy = "not rendered: --render never" if self.run.rendering["mode"] == "never" else INSTALL_HINT
             self.fail(response.url, f"needs a browser: {error} ({remedy})", "needs_browser")
             return
         except ContentNotFound as error:

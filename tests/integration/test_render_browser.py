@@ -1,0 +1,141 @@
+"""Pages whose text exists only after JavaScript runs (issue 20): the Docsify fixture
+(tests/sites/docsify, Docsify 5.0.0 from npm, served over loopback) crawled by one route's URL
+through the real CLI, scrapy-playwright and the system Chromium; compared with what Chromium
+shows a reader on each route. Also: no browser on the machine, ``--render never``, and a site
+whose HTML holds its text (no browser started)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler.clean import text_of
+from crawler.demo import serve_directory
+from crawler.run.browser import LAUNCH_FLAGS, find_browser
+from output.coverage import markdown_to_plain, recall
+
+from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
+
+SITES = PROJECT / "tests" / "sites"
+BROWSER = find_browser()
+needs_chromium = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine "
+                                    "(/usr/bin/chromium: apt-get install chromium)")
+# Every page of the fixture: the sidebar's nine and one linked only from the questions page.
+ROUTES = ["/", "/quickstart", "/install", "/guide", "/configuration", "/feeds", "/reference/commands",
+          "/reference/api", "/faq", "/troubleshooting"]
+
+
+class Crawl:
+    def __init__(self, result, out: Path, base_url: str):
+        self.result, self.out, self.base_url = result, out, base_url
+        manifest = Path(str(out) + ".manifest.json")
+        self.manifest = read_manifest(out) if manifest.exists() else None
+        self.records = read_records(out) if out.exists() else []
+
+
+def crawl(tmp: Path, site: str, path: str, *options: str) -> Crawl:
+    out = tmp / f"{site}.jsonl"
+    with serve_directory(SITES / site) as base_url:
+        result = run_docprompts("crawl", base_url + path, "--out", str(out), "--workers", "0", *options)
+    return Crawl(result, out, base_url)
+
+
+def page_of(record: dict) -> str:
+    """The route of a record's page ("/guide" for .../docs/#/guide?id=setup)."""
+    return record["url"].split("#", 1)[1].split("?", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def docsify(tmp_path_factory):
+    return crawl(tmp_path_factory.mktemp("docsify"), "docsify", "/docs/#/quickstart", "--target-tokens", "60")
+
+
+@pytest.fixture(scope="module")
+def rendered_reference(docsify):
+    """What Chromium shows on each route: Docsify's article#main, rendered by the same browser
+    straight through Playwright (not through docprompts)."""
+    from lxml import html as lxml_html
+    from playwright.sync_api import sync_playwright
+
+    texts = {}
+    with serve_directory(SITES / "docsify") as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER, args=LAUNCH_FLAGS)
+        page = browser.new_page()
+        for route in ROUTES:
+            page.goto(f"{base_url}/docs/#{route}", wait_until="networkidle")
+            page.wait_for_selector("article#main h1")
+            article = lxml_html.fragment_fromstring(page.inner_html("article#main"), create_parent="div")
+            texts[route] = text_of(article)
+        browser.close()
+    return texts
+
+
+@needs_chromium
+def test_the_docsify_site_is_detected_and_rendered_in_chromium(docsify):
+    assert docsify.result.returncode == 0, docsify.result.stderr[-3000:]
+    err = docsify.result.stderr
+    assert "detected Docsify" in err and "profile docsify" in err
+    assert re.search(r"its pages need a browser: Docsify .*Markdown source holds \d+ words, its HTML shows 2", err), err
+    rendering = docsify.manifest["rendering"]
+    assert rendering["mode"] == "auto" and rendering["browser"] == BROWSER
+    assert "Docsify" in rendering["needed"]
+    assert rendering["pages_rendered"] == len(ROUTES)
+    assert docsify.manifest["pages_failed"] == 0
+
+
+@needs_chromium
+def test_every_route_is_a_page_once_and_record_urls_keep_the_route(docsify):
+    assert sorted({page_of(record) for record in docsify.records}) == sorted(ROUTES)
+    assert len(docsify.manifest["coverage"]["per_page"]) == len(ROUTES)   # #/guide?id=... is #/guide
+    for record in docsify.records:
+        assert record["url"].startswith(docsify.base_url + "/docs/#/"), record["url"]
+        assert "Loading" not in record["text"]
+        anchor = record["url"].partition("?id=")[2]
+        assert not anchor or anchor in record["anchors"], record["url"]
+    guide = [record for record in docsify.records if page_of(record) == "/guide"]
+    anchors = {anchor for record in guide for anchor in record["anchors"]}
+    assert {"secondary-harbour-offsets", "entering-offsets", "drying-heights", "weather-and-surge"} <= anchors
+    assert {record["url"].rsplit("?id=", 1)[1] for record in guide} - {"guide"}   # ?id=HEADING
+    text = "\n".join(record["text"] for record in guide)
+    assert "```toml\n[harbour.wells]" in text and "### Entering offsets" in text
+
+
+@needs_chromium
+def test_recall_and_precision_against_what_chromium_shows(docsify, rendered_reference):
+    for route, reference in rendered_reference.items():
+        records = [record for record in docsify.records if page_of(record) == route]
+        text = "\n".join(markdown_to_plain(record["text"]) for record in records)
+        assert recall(reference, [text]) >= 0.95, route
+        assert recall(text, [reference]) >= 0.95, route
+
+
+@needs_chromium
+def test_with_render_never_the_pages_fail_as_needing_a_browser_and_nothing_says_loading(tmp_path):
+    never = crawl(tmp_path, "docsify", "/docs/#/quickstart", "--render", "never")
+    assert never.result.returncode == 1
+    assert never.records == []
+    assert [failure["kind"] for failure in never.manifest["failures"]] == ["needs_browser"]
+    assert never.manifest["rendering"] == {"mode": "never", "needed": never.manifest["rendering"]["needed"],
+                                           "browser": None, "pages_rendered": 0}
+    assert "scrapy-playwright" not in never.result.stderr   # no handler, no browser
+
+
+def test_no_browser_on_the_machine_exits_1_in_one_line_and_writes_nothing(tmp_path):
+    missing = tmp_path / "no-such-chromium"
+    result = crawl(tmp_path, "docsify", "/docs/#/quickstart", "-s", f"DOCPROMPTS_BROWSER={missing}")
+    assert result.result.returncode == 1
+    errors = [line for line in result.result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, result.result.stderr
+    assert f"{result.base_url}/docs/#/quickstart need a browser" in errors[0]
+    assert "apt-get install chromium" in errors[0] and str(missing) in errors[0]
+    assert not result.out.exists() and not Path(str(result.out) + ".manifest.json").exists()
+
+
+def test_a_site_whose_html_holds_its_text_starts_no_browser(tmp_path):
+    plain = crawl(tmp_path, "mkdocs", "/1.1/")
+    assert plain.result.returncode == 0, plain.result.stderr[-2000:]
+    assert plain.manifest["rendering"] == {"mode": "auto", "needed": None, "browser": None, "pages_rendered": 0}
+    assert "need a browser" not in plain.result.stderr
+    assert "scrapy-playwright" not in plain.result.stderr   # its download handler never installed
+    assert plain.records and not any(failure["kind"] == "needs_browser" for failure in plain.manifest["failures"])
