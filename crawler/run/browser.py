@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import urlsplit
+
+from scrapy.utils.request import fingerprint
+
+from ..site.routes import route_of
 
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 # Where Debian, Ubuntu and Fedora put Chromium; the first one found is used.
@@ -50,6 +55,8 @@ def browser_settings(executable: str, open_pages: int, page_seconds: float) -> d
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": open_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(page_seconds * 1000),
         "PLAYWRIGHT_ABORT_REQUEST": skip_resource,
+        # Two #/ routes are two pages: for the duplicate filter and the HTTP cache (--state) too.
+        "REQUEST_FINGERPRINTER_CLASS": RouteFingerprinter,
         # The pages open at once are the bound: more concurrent requests would only queue for one.
         "CONCURRENT_REQUESTS_PER_DOMAIN": open_pages,
     }
@@ -59,3 +66,17 @@ def rendered_page_meta() -> dict:
     """Request meta for a page read in the browser: loaded, then the network quiet (Docsify
     and single-page apps fetch their text after the load event)."""
     return {"playwright": True, "playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
+
+
+class RouteFingerprinter:
+    """Scrapy's request fingerprint, with a client-side route kept: Scrapy drops the fragment,
+    which would make every ``#/route`` of a site one request (filtered as a duplicate, or
+    answered from the HTTP cache with another route's page)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def fingerprint(self, request) -> bytes:
+        routed = route_of(urlsplit(request.url).fragment) is not None
+        return fingerprint(request, keep_fragments=routed)

@@ -170,7 +170,10 @@ class DocsSpider(scrapy.Spider):
                                 "browser": render.get("browser"), "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
-        if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
+        # Conditional requests: Scrapy's cache revalidates with ETag / Last-Modified. Not for pages
+        # read in a browser: a 304 answer to the browser's navigation aborts it (their rendered
+        # DOM is compared by its hash instead, as every page's is).
+        if spider.state and not spider.rendering:
             settings = crawler.settings
             settings.set("HTTPCACHE_ENABLED", True, priority="spider")
             settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy", priority="spider")
@@ -189,14 +192,9 @@ class DocsSpider(scrapy.Spider):
     # -- requests ---------------------------------------------------------------------------------
     def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
         url = urljoin(self.base_url + "/", path_or_url)
-        routed = False
         if self.rendering and callback in (self.parse_page, self.parse_entry, self.parse_probe):
-            meta = {**rendered_page_meta(), **meta}
-            # Scrapy's duplicate filter ignores fragments: every #/ route would be one request.
-            # Pages are deduplicated by their key (self.followed, self.claimed) instead.
-            routed = route_of(urlsplit(url).fragment) is not None
-        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=routed,
-                              meta={"probe": probe, **meta})
+            meta = {**rendered_page_meta(), **meta}   # #/ routes: crawler.run.browser.RouteFingerprinter
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
 
     def page_key(self, url_or_path: str) -> str:
         """A page's key: its canonical path, with its client-side route in a rendered crawl

@@ -139,3 +139,16 @@ def test_a_site_whose_html_holds_its_text_starts_no_browser(tmp_path):
     assert "need a browser" not in plain.result.stderr
     assert "scrapy-playwright" not in plain.result.stderr   # its download handler never installed
     assert plain.records and not any(failure["kind"] == "needs_browser" for failure in plain.manifest["failures"])
+
+
+@needs_chromium
+def test_an_incremental_run_of_a_rendered_site_finds_every_route_unchanged(tmp_path):
+    """--state: routes keep apart in the request fingerprint, and no conditional request (a 304
+    aborts the browser's navigation) is sent for a rendered page."""
+    first = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"))
+    assert first.result.returncode == 0, first.result.stderr[-2000:]
+    assert first.manifest["delta"]["new"] == len(first.records) > 0
+    again = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"))
+    assert again.result.returncode == 0, again.result.stderr[-2000:]
+    assert again.manifest["delta"]["pages_unchanged"] == len(ROUTES)
+    assert again.manifest["delta"]["new"] == again.manifest["delta"]["removed"] == 0
