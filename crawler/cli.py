@@ -164,7 +164,7 @@ def crawl_url(args, budget: Budget) -> int:
     if plan.browser_reason and args.render == "never":
         print("docprompts: warning: --render never: pages that need a browser fail (kind needs_browser)",
               file=sys.stderr)
-    return run_crawl(plan.profile, plan.fetch_base_url, args, plan.browser_reason)
+    return run_crawl(plan.profile, plan.fetch_base_url, args, plan.browser_reason, plan.hash_routes)
 
 
 def check_options(args) -> Budget:
@@ -208,7 +208,7 @@ def check_reachable(url: str) -> None:
         raise ConfigError(f"the entry page {url} is not HTML (Content-Type: {content_type})")
 
 
-def run_crawl(profile, base_url: str, args, browser_reason: str | None = None) -> int:
+def run_crawl(profile, base_url: str, args, browser_reason: str | None = None, hash_routes: bool = False) -> int:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -228,7 +228,7 @@ def run_crawl(profile, base_url: str, args, browser_reason: str | None = None) -
                                              settings.getint("CLOSESPIDER_PAGECOUNT") or 10**9),
                  priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
-    rendering = render_settings(settings, getattr(args, "render", "auto"), browser_reason)
+    rendering = render_settings(settings, getattr(args, "render", "auto"), browser_reason, hash_routes)
     if rendering is None:
         configured = settings.get("DOCPROMPTS_BROWSER")
         print(printable(f"docprompts: error: the pages of {base_url}{profile.entry} need a browser "
@@ -272,13 +272,13 @@ def run_crawl(profile, base_url: str, args, browser_reason: str | None = None) -
     return summarise(Path(args.out), started)
 
 
-def render_settings(settings, mode: str, browser_reason: str | None) -> dict | None:
+def render_settings(settings, mode: str, browser_reason: str | None, hash_routes: bool = False) -> dict | None:
     """Install the browser (scrapy-playwright's handler, the system Chromium) when the crawl
     renders: ``--render always``, or ``auto`` on a site whose pages need it. Otherwise nothing
-    is installed and no browser starts. Returns what the manifest records, None when a browser
-    is needed and there is none."""
+    is installed and no browser starts. ``hash_routes``: the pages are ``#/`` routes, keyed
+    with them. Returns what the spider needs, None when a browser is needed and there is none."""
     rendering = {"mode": mode, "reason": browser_reason if mode != "always" else "--render always",
-                 "browser": None}
+                 "browser": None, "routes": hash_routes}
     if mode == "never" or (mode == "auto" and not browser_reason):
         settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
         return rendering

@@ -42,6 +42,7 @@ class Plan:
     public_base_url: str
     fetch_base_url: str
     browser_reason: str | None = None   # why the site's pages need a browser (None: the HTML holds the text)
+    hash_routes: bool = False           # its pages are #/ routes (Docsify, a hash-routed app)
 
 
 def is_url(value: str | None) -> bool:
@@ -112,7 +113,8 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
-    return Plan(profile, detection, versions, public_base, fetch_base, browser_reason)
+    routed = route is not None or is_docsify(doc) or bool(doc.xpath('//a[starts-with(@href, "#/")]'))
+    return Plan(profile, detection, versions, public_base, fetch_base, browser_reason, routed)
 
 
 def needs_browser(doc, page_url: str, route: str | None) -> str | None:

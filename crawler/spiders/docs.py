@@ -154,7 +154,8 @@ class DocsSpider(scrapy.Spider):
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
-        self.rendering = False                    # pages read in a browser, keyed with their #/ route
+        self.rendering = False                    # pages read in a browser
+        self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -166,8 +167,10 @@ class DocsSpider(scrapy.Spider):
         watch_pages(crawler, spider)   # no page lost silently (crawler/accounting.py)
         render = crawler.settings.getdict("DOCPROMPTS_RENDER")
         spider.rendering = bool(render.get("browser"))   # the browser's handler is installed
+        spider.hash_routes = spider.rendering and bool(render.get("routes"))
         spider.run.rendering = {"mode": render.get("mode", "auto"), "needed": render.get("reason"),
-                                "browser": render.get("browser"), "pages_rendered": 0}
+                                "browser": render.get("browser"), "hash_routes": spider.hash_routes,
+                                "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         # Conditional requests: Scrapy's cache revalidates with ETag / Last-Modified. Not for pages
@@ -201,11 +204,11 @@ class DocsSpider(scrapy.Spider):
         (``/docs/#/guide``; the router's home ``#/`` for a bare path)."""
         parts = urlsplit(url_or_path)
         path = self.hooks.canonical_path(parts.path)
-        return with_route(path, route_of(parts.fragment)) if self.rendering else path
+        return with_route(path, route_of(parts.fragment)) if self.hash_routes else path
 
     async def start(self):
         self.ledger.tried.append(self.base_url + self.profile.entry)
-        if self.rendering:
+        if self.hash_routes:
             self.followed.add(self.page_key(self.profile.entry))   # asked for once, as the entry
         if self.profile.versions.versions_json:
             self.ledger.tried.append(self.base_url + self.profile.versions.versions_json)
@@ -266,7 +269,7 @@ class DocsSpider(scrapy.Spider):
         # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
         # emitted once, as that release's page, not taken for an alias of it.
         path = self.page_key(response.url)
-        if self.rendering and own is not None and own in self.scheduled:
+        if self.hash_routes and own is not None and own in self.scheduled:
             for request in self.sidebar_requests(response.url):
                 yield request
         if (isinstance(response, HtmlResponse) and self.profile.in_scope(path) and self.profile.kinds_for(path)
@@ -554,7 +557,7 @@ class DocsSpider(scrapy.Spider):
         """A page's links to documentation pages of this site, as paths; the others are
         listed in the manifest (other hosts, other schemes) or ignored (out of scope)."""
         found = []
-        for href in link_targets(hrefs, keep_routes=self.rendering):
+        for href in link_targets(hrefs, keep_routes=self.hash_routes):
             url = urljoin(page_url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
@@ -565,7 +568,7 @@ class DocsSpider(scrapy.Spider):
                 path = self.page_key(url)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
                     # javadoc, blog, downloads... are not; a route stays with its path
-                    found.append(parts.path + (f"#{route_of(parts.fragment)}" if self.rendering and
+                    found.append(parts.path + (f"#{route_of(parts.fragment)}" if self.hash_routes and
                                                route_of(parts.fragment) else ""))
         return found
 

@@ -15,7 +15,7 @@ from crawler.demo import serve_directory
 from crawler.run.browser import LAUNCH_FLAGS, find_browser
 from output.coverage import markdown_to_plain, recall
 
-from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
+from ..conftest import PROJECT, free_port, read_manifest, read_records, run_docprompts
 
 SITES = PROJECT / "tests" / "sites"
 BROWSER = find_browser()
@@ -34,9 +34,9 @@ class Crawl:
         self.records = read_records(out) if out.exists() else []
 
 
-def crawl(tmp: Path, site: str, path: str, *options: str) -> Crawl:
+def crawl(tmp: Path, site: str, path: str, *options: str, port: int = 0) -> Crawl:
     out = tmp / f"{site}.jsonl"
-    with serve_directory(SITES / site) as base_url:
+    with serve_directory(SITES / site, port=port) as base_url:
         result = run_docprompts("crawl", base_url + path, "--out", str(out), "--workers", "0", *options)
     return Crawl(result, out, base_url)
 
@@ -61,12 +61,13 @@ def rendered_reference(docsify):
     texts = {}
     with serve_directory(SITES / "docsify") as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=BROWSER, args=LAUNCH_FLAGS)
-        page = browser.new_page()
-        for route in ROUTES:
+        for route in ROUTES:   # a page each: a second goto that changes only the route loads nothing
+            page = browser.new_page()
             page.goto(f"{base_url}/docs/#{route}", wait_until="networkidle")
             page.wait_for_selector("article#main h1")
             article = lxml_html.fragment_fromstring(page.inner_html("article#main"), create_parent="div")
             texts[route] = text_of(article)
+            page.close()
         browser.close()
     return texts
 
@@ -78,7 +79,7 @@ def test_the_docsify_site_is_detected_and_rendered_in_chromium(docsify):
     assert "detected Docsify" in err and "profile docsify" in err
     assert re.search(r"its pages need a browser: Docsify .*Markdown source holds \d+ words, its HTML shows 2", err), err
     rendering = docsify.manifest["rendering"]
-    assert rendering["mode"] == "auto" and rendering["browser"] == BROWSER
+    assert rendering["mode"] == "auto" and rendering["browser"] == BROWSER and rendering["hash_routes"]
     assert "Docsify" in rendering["needed"]
     assert rendering["pages_rendered"] == len(ROUTES)
     assert docsify.manifest["pages_failed"] == 0
@@ -117,7 +118,7 @@ def test_with_render_never_the_pages_fail_as_needing_a_browser_and_nothing_says_
     assert never.records == []
     assert [failure["kind"] for failure in never.manifest["failures"]] == ["needs_browser"]
     assert never.manifest["rendering"] == {"mode": "never", "needed": never.manifest["rendering"]["needed"],
-                                           "browser": None, "pages_rendered": 0}
+                                           "browser": None, "hash_routes": False, "pages_rendered": 0}
     assert "scrapy-playwright" not in never.result.stderr   # no handler, no browser
 
 
@@ -135,7 +136,8 @@ def test_no_browser_on_the_machine_exits_1_in_one_line_and_writes_nothing(tmp_pa
 def test_a_site_whose_html_holds_its_text_starts_no_browser(tmp_path):
     plain = crawl(tmp_path, "mkdocs", "/1.1/")
     assert plain.result.returncode == 0, plain.result.stderr[-2000:]
-    assert plain.manifest["rendering"] == {"mode": "auto", "needed": None, "browser": None, "pages_rendered": 0}
+    assert plain.manifest["rendering"] == {"mode": "auto", "needed": None, "browser": None,
+                                           "hash_routes": False, "pages_rendered": 0}
     assert "need a browser" not in plain.result.stderr
     assert "scrapy-playwright" not in plain.result.stderr   # its download handler never installed
     assert plain.records and not any(failure["kind"] == "needs_browser" for failure in plain.manifest["failures"])
@@ -145,10 +147,26 @@ def test_a_site_whose_html_holds_its_text_starts_no_browser(tmp_path):
 def test_an_incremental_run_of_a_rendered_site_finds_every_route_unchanged(tmp_path):
     """--state: routes keep apart in the request fingerprint, and no conditional request (a 304
     aborts the browser's navigation) is sent for a rendered page."""
-    first = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"))
+    port = int(free_port())   # the same site (records and state are named after host and port)
+    first = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"), port=port)
     assert first.result.returncode == 0, first.result.stderr[-2000:]
     assert first.manifest["delta"]["new"] == len(first.records) > 0
-    again = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"))
+    again = crawl(tmp_path, "docsify", "/docs/", "--state", str(tmp_path / "state"), port=port)
     assert again.result.returncode == 0, again.result.stderr[-2000:]
     assert again.manifest["delta"]["pages_unchanged"] == len(ROUTES)
     assert again.manifest["delta"]["new"] == again.manifest["delta"]["removed"] == 0
+
+
+@needs_chromium
+def test_render_always_reads_a_server_rendered_site_in_the_browser_with_the_same_pages(tmp_path):
+    (tmp_path / "plain").mkdir()
+    plain = crawl(tmp_path / "plain", "mkdocs", "/1.1/")
+    always = crawl(tmp_path, "mkdocs", "/1.1/", "--render", "always")
+    assert always.result.returncode == 0, always.result.stderr[-2000:]
+    rendering = always.manifest["rendering"]
+    assert rendering["browser"] == BROWSER and rendering["needed"] == "--render always"
+    assert rendering["pages_rendered"] == always.manifest["pages_fetched"] == plain.manifest["pages_fetched"]
+    assert not rendering["hash_routes"] and not any("#/" in record["url"] for record in always.records)
+    def pages_and_anchors(crawl: Crawl) -> set[str]:   # the two crawls' servers have other ports
+        return {record["url"].split("/", 3)[3] for record in crawl.records}
+    assert pages_and_anchors(always) == pages_and_anchors(plain)
