@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from scrapy.utils.request import fingerprint
 
-from ..site.routes import route_of
+from crawler.site.routes import route_of
 
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 # Where Debian, Ubuntu and Fedora put Chromium; the first one found is used.
@@ -60,6 +60,28 @@ def browser_settings(executable: str, open_pages: int, page_seconds: float) -> d
         # The pages open at once are the bound: more concurrent requests would only queue for one.
         "CONCURRENT_REQUESTS_PER_DOMAIN": open_pages,
     }
+
+
+def render_settings(settings, mode: str, browser_reason: str | None, hash_routes: bool = False) -> dict | None:
+    """Install the browser (scrapy-playwright's handler, the system Chromium) in the crawl's
+    settings when it renders: ``--render always``, or ``auto`` on a site whose pages need it.
+    Otherwise nothing is installed and no browser starts. ``hash_routes``: the pages are ``#/``
+    routes, keyed with them. Returns what the spider is told (``DOCPROMPTS_RENDER``), None when
+    a browser is needed and there is none."""
+    rendering = {"mode": mode, "reason": browser_reason if mode != "always" else "--render always",
+                 "browser": None, "routes": hash_routes}
+    if mode == "never" or (mode == "auto" and not browser_reason):
+        settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+        return rendering
+    executable = find_browser(settings.get("DOCPROMPTS_BROWSER") or None)
+    if executable is None:
+        return None
+    rendering["browser"] = executable
+    for name, value in browser_settings(executable, settings.getint("DOCPROMPTS_RENDER_PAGES"),
+                                        settings.getfloat("DOCPROMPTS_RENDER_TIMEOUT")).items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+    return rendering
 
 
 def rendered_page_meta() -> dict:

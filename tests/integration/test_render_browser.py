@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.clean import text_of
+from crawler.page.clean import text_of
 from crawler.demo import serve_directory
 from crawler.run.browser import LAUNCH_FLAGS, find_browser
 from output.coverage import markdown_to_plain, recall

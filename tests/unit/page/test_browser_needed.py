@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from crawler.detect import detect_generator
+from crawler.site.detect import detect_generator
 from crawler.page.browser_needed import browser_needed, far_less_than_source, visible_words
 
 from ...conftest import PROJECT, SHARED

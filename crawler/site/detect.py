@@ -1,0 +1,84 @@
+"""Which generator built a page, and so which shipped profile reads its site.
+
+``docprompts crawl URL`` has a URL, not a profile. Documentation generators sign their pages: a
+``<meta name="generator">`` (Docusaurus, MkDocs, Hugo, VitePress, Jekyll, Gatsby, Astro...),
+Sphinx by its own files and footer, Read the Docs by its flyout or add-ons, Docsy by its
+``td-content`` column, Docsify by its ``window.$docsify`` configuration and script. ``detect_generator`` reads those signs (a pure function over the page's
+HTML) and names the shipped profile that fits, or the generic fallback when none does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import html as lxml_html
+
+from crawler.page.browser_needed import is_docsify
+
+GENERIC_PROFILE = "generic"
+
+
+@dataclass(frozen=True)
+class Detection:
+    generator: str            # "Docusaurus", "MkDocs", "Sphinx", "Hugo (Docsy)", "unknown"...
+    profile: str              # the shipped profile to use ("generic": no known layout)
+    evidence: str             # what on the page said so, for the user
+    version: str = ""         # the generator's own version when it says it ("v3.9.2")
+
+    @property
+    def known(self) -> bool:
+        return self.profile != GENERIC_PROFILE
+
+
+# <meta name="generator" content="..."> prefixes -> (generator, shipped profile).
+_GENERATOR_META = [
+    (re.compile(r"docusaurus", re.I), "Docusaurus", "docusaurus"),
+    (re.compile(r"mkdocs", re.I), "MkDocs", "mkdocs"),
+    (re.compile(r"sphinx", re.I), "Sphinx", "sphinx"),
+    (re.compile(r"hugo", re.I), "Hugo", GENERIC_PROFILE),
+    (re.compile(r"vitepress", re.I), "VitePress", GENERIC_PROFILE),
+    (re.compile(r"vuepress", re.I), "VuePress", GENERIC_PROFILE),
+    (re.compile(r"jekyll", re.I), "Jekyll", GENERIC_PROFILE),
+    (re.compile(r"gatsby", re.I), "Gatsby", GENERIC_PROFILE),
+    (re.compile(r"astro|starlight", re.I), "Astro Starlight", GENERIC_PROFILE),
+    (re.compile(r"gitbook", re.I), "GitBook", GENERIC_PROFILE),
+    (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
+]
+_VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
+
+# Sphinx marks its pages without a generator tag in most themes: its own static files, its
+# search index and the theme footer's "Created using Sphinx".
+_SPHINX_FILES = re.compile(r"_static/(?:documentation_options|doctools|sphinx_highlight)\.js|searchindex\.js")
+_SPHINX_FOOTER = re.compile(r"Created\s+using\s+<a[^>]*>\s*Sphinx|Built\s+with\s+<a[^>]*>\s*Sphinx", re.I)
+# Read the Docs: the classic flyout (rst-versions), the add-ons flyout element, its meta tags.
+_READTHEDOCS = re.compile(r"readthedocs-flyout|readthedocs-addons|READTHEDOCS_DATA|class=\"rst-versions", re.I)
+
+
+def detect_generator(html_text: str) -> Detection:
+    """The generator of a page, from its markup alone."""
+    try:
+        doc = lxml_html.document_fromstring(html_text or "<html></html>")
+    except Exception:   # lxml rejects some odd documents (an XML declaration in a str...)
+        doc = lxml_html.document_fromstring(html_text.encode("utf-8", "replace"))
+    for content in doc.xpath("//meta[translate(@name, 'GENRATO', 'genrato')='generator']/@content"):
+        for pattern, generator, profile in _GENERATOR_META:
+            if pattern.search(content):
+                if generator == "Hugo" and doc.cssselect(".td-content"):
+                    generator, profile = "Hugo (Docsy)", "docsy"
+                version = _VERSION_IN.search(content[pattern.search(content).end():])
+                return Detection(generator, profile, f'<meta name="generator" content="{content}">',
+                                 version.group(0) if version else "")
+    if is_docsify(doc):   # its pages are Markdown files rendered in the browser (#/ routes)
+        return Detection("Docsify", "docsify", "window.$docsify and docsify.js")
+    if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
+        evidence = "Sphinx's _static files and footer"
+        if _READTHEDOCS.search(html_text):
+            evidence += ", Read the Docs flyout"
+        return Detection("Sphinx", "sphinx", evidence)
+    if _READTHEDOCS.search(html_text):
+        return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
+    if doc.cssselect("div.td-content"):
+        return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
+    if doc.cssselect("div#__docusaurus"):
+        return Detection("Docusaurus", "docusaurus", "div#__docusaurus")
+    return Detection("unknown", GENERIC_PROFILE, "no generator signature on the page")
