@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.page.clean import text_of
+from bench.render_fidelity import rendered_texts, route_fidelity
 from crawler.demo import serve_directory
-from crawler.run.browser import LAUNCH_FLAGS, find_browser
-from output.coverage import markdown_to_plain, recall
+from crawler.run.browser import find_browser
 
 from ..conftest import PROJECT, free_port, read_manifest, read_records, run_docprompts
 
@@ -53,23 +52,11 @@ def docsify(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rendered_reference(docsify):
-    """What Chromium shows on each route: Docsify's article#main, rendered by the same browser
-    straight through Playwright (not through docprompts)."""
-    from lxml import html as lxml_html
-    from playwright.sync_api import sync_playwright
-
-    texts = {}
-    with serve_directory(SITES / "docsify") as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=BROWSER, args=LAUNCH_FLAGS)
-        for route in ROUTES:   # a page each: a second goto that changes only the route loads nothing
-            page = browser.new_page()
-            page.goto(f"{base_url}/docs/#{route}", wait_until="networkidle")
-            page.wait_for_selector("article#main h1")
-            article = lxml_html.fragment_fromstring(page.inner_html("article#main"), create_parent="div")
-            texts[route] = text_of(article)
-            page.close()
-        browser.close()
-    return texts
+    """What Chromium shows on each route (Docsify's article#main), rendered by the same browser
+    straight through Playwright, not through docprompts (bench/render_fidelity.py)."""
+    port = int(docsify.base_url.rsplit(":", 1)[1])   # the crawl's URLs: the same server again
+    with serve_directory(SITES / "docsify", port=port) as base_url:
+        return rendered_texts([f"{base_url}/docs/#{route}" for route in ROUTES], BROWSER)
 
 
 @needs_chromium
@@ -104,11 +91,10 @@ def test_every_route_is_a_page_once_and_record_urls_keep_the_route(docsify):
 
 @needs_chromium
 def test_recall_and_precision_against_what_chromium_shows(docsify, rendered_reference):
-    for route, reference in rendered_reference.items():
-        records = [record for record in docsify.records if page_of(record) == route]
-        text = "\n".join(markdown_to_plain(record["text"]) for record in records)
-        assert recall(reference, [text]) >= 0.95, route
-        assert recall(text, [reference]) >= 0.95, route
+    figures = route_fidelity(docsify.records, rendered_reference)
+    assert len(figures) == len(ROUTES)
+    for url, figure in figures.items():
+        assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)
 
 
 @needs_chromium
