@@ -33,9 +33,9 @@ from output.coverage import markdown_to_plain, recall  # noqa: E402
 CONTENT = "article#main"   # Docsify's rendered Markdown
 
 
-def rendered_texts(page_urls: list[str], browser: str | None = None) -> dict[str, str]:
-    """{page URL: the text Chromium shows in CONTENT}, each route in a fresh page (a second
-    ``goto`` that changes only the fragment would load nothing)."""
+def rendered_texts(page_urls: list[str], browser: str | None = None, content: str = CONTENT) -> dict[str, str]:
+    """{page URL: the text Chromium shows in the ``content`` element}, each route in a fresh page
+    (a second ``goto`` that changes only the fragment would load nothing)."""
     from playwright.sync_api import sync_playwright
 
     texts = {}
@@ -44,8 +44,8 @@ def rendered_texts(page_urls: list[str], browser: str | None = None) -> dict[str
         for url in page_urls:
             page = chromium.new_page()
             page.goto(url, wait_until="networkidle")
-            page.wait_for_selector(f"{CONTENT} h1")
-            texts[url] = text_of(lxml_html.fragment_fromstring(page.inner_html(CONTENT), create_parent="div"))
+            page.wait_for_selector(f"{content} h1")
+            texts[url] = text_of(lxml_html.fragment_fromstring(page.inner_html(content), create_parent="div"))
             page.close()
         chromium.close()
     return texts

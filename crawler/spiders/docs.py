@@ -200,6 +200,12 @@ class DocsSpider(scrapy.Spider):
     async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
+        if self.rendering and not self.hash_routes and isinstance(response, HtmlResponse) \
+                and response.xpath('//a[starts-with(@href, "#/")]'):
+            # The rendered page links #/ routes (a hash-routed app whose served HTML was empty):
+            # its pages are routes, keyed with them from here on.
+            self.hash_routes = self.run.rendering["hash_routes"] = True
+            self.followed.add(self.page_key(self.profile.entry))
         if isinstance(response, HtmlResponse):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)

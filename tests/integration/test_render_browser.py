@@ -156,3 +156,28 @@ def test_render_always_reads_a_server_rendered_site_in_the_browser_with_the_same
     def pages_and_anchors(crawl: Crawl) -> set[str]:   # the two crawls' servers have other ports
         return {record["url"].split("/", 3)[3] for record in crawl.records}
     assert pages_and_anchors(always) == pages_and_anchors(plain)
+
+
+# -- a hash-routed single-page app (tests/sites/vue-spa: Vue 3 + vue-router, built by Vite) ------
+HANDBOOK_ROUTES = ["/", "/duties", "/lamps", "/logbook"]
+
+
+@needs_chromium
+def test_a_hash_routed_app_with_an_empty_root_is_rendered_and_its_routes_found(tmp_path):
+    app = crawl(tmp_path, "vue-spa", "/handbook/")
+    assert app.result.returncode == 0, app.result.stderr[-3000:]
+    assert 'its pages need a browser: its app root <div id="app"> is empty until its scripts run' in app.result.stderr
+    rendering = app.manifest["rendering"]
+    assert rendering["browser"] == BROWSER and rendering["pages_rendered"] == len(HANDBOOK_ROUTES)
+    assert rendering["hash_routes"]   # found in the rendered page's links: the served one has none
+    assert sorted({page_of(record) for record in app.records}) == sorted(HANDBOOK_ROUTES)
+    lamps = [record for record in app.records if page_of(record) == "/lamps"]
+    assert {"paraffin", "electric", "lens-care"} <= {anchor for r in lamps for anchor in r["anchors"]}
+    home = "\n".join(record["text"] for record in app.records if page_of(record) == "/")
+    assert "Duties of a keeper" not in home   # the app's menu is not content
+    port = int(app.base_url.rsplit(":", 1)[1])
+    with serve_directory(SITES / "vue-spa", port=port) as base_url:
+        reference = rendered_texts([f"{base_url}/handbook/#{route}" for route in HANDBOOK_ROUTES],
+                                   BROWSER, content="article.page")
+    for url, figure in route_fidelity(app.records, reference).items():
+        assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)

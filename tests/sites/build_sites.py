@@ -240,6 +240,22 @@ def build_docsify() -> None:
             shutil.copyfile(Path(tmp) / "package" / packaged, target)
 
 
+def build_vue_spa() -> None:
+    """A single-page app with hash routes: Vue 3 and vue-router (createWebHashHistory) built by
+    Vite, versions pinned in src/vue-spa/package-lock.json. The served HTML is an empty
+    ``<div id="app">`` and one script bundle; every page is a ``#/`` route. Served under
+    /handbook/ (``base: './'`` makes the bundle's URL relative)."""
+    src = SRC / "vue-spa"
+    out = HERE / "vue-spa"
+    _clean(out)
+    if not (src / "node_modules" / ".bin" / "vite").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([str(src / "node_modules" / ".bin" / "vite"), "build", "--outDir", tmp,
+                        "--emptyOutDir"], cwd=src, check=True, stdout=subprocess.DEVNULL)
+        shutil.copytree(tmp, out / "handbook")
+
+
 # --------------------------------------------------------------------------
 
 KEEP = {"EXPECTED.md"}   # hand-written, lives beside the generated files
@@ -261,7 +277,8 @@ def _remove(path: Path) -> None:
 
 
 BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
-            "docusaurus": build_docusaurus, "docsify": build_docsify}
+            "docusaurus": build_docusaurus, "docsify": build_docsify,
+            "vue-spa": build_vue_spa}
 
 
 def main(argv: list[str]) -> int:

@@ -30,6 +30,12 @@ def test_the_docsify_page_needs_a_browser_and_is_detected_as_docsify():
     assert visible_words(lxml_html.document_fromstring(served)) == ["Loading", "..."]
 
 
+def test_a_built_single_page_app_with_an_empty_root_needs_a_browser():
+    served = (SITES / "vue-spa" / "handbook" / "index.html").read_text(encoding="utf-8")
+    assert browser_needed(served) == 'its app root <div id="app"> is empty until its scripts run'
+    assert detect_generator(served).profile == "generic"
+
+
 def test_the_docsify_page_shows_far_less_than_its_markdown_source():
     shown = len(visible_words(lxml_html.document_fromstring(DOCSIFY_INDEX.read_text(encoding="utf-8"))))
     source = len((SITES / "docsify" / "docs" / "README.md").read_text(encoding="utf-8").split())
