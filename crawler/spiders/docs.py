@@ -548,8 +548,8 @@ class DocsSpider(scrapy.Spider):
                 path = self.page_key(url)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
                     # javadoc, blog, downloads... are not; a route stays with its path
-                    found.append(parts.path + (f"#{route_of(parts.fragment)}" if self.hash_routes and
-                                               route_of(parts.fragment) else ""))
+                    route = route_of(parts.fragment) if self.hash_routes else None
+                    found.append(parts.path + (f"#{route}" if route else ""))
         return found
 
     def follow_links(self, paths: list[str], slug: str):

@@ -181,3 +181,13 @@ def test_a_hash_routed_app_with_an_empty_root_is_rendered_and_its_routes_found(t
                                    BROWSER, content="article.page")
     for url, figure in route_fidelity(app.records, reference).items():
         assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)
+
+
+@needs_chromium
+def test_a_page_over_its_render_time_limit_fails_as_a_timeout(tmp_path):
+    slow = crawl(tmp_path, "docsify", "/docs/#/quickstart", "-s", "DOCPROMPTS_RENDER_TIMEOUT=0.001")
+    assert slow.result.returncode == 1
+    assert slow.records == []
+    failures = slow.manifest["failures"]
+    assert failures and {failure["kind"] for failure in failures} == {"timeout"}, failures
+    assert all("Timeout" in failure["reason"] for failure in failures)
