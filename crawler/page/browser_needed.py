@@ -22,10 +22,12 @@ _PLACEHOLDER = re.compile(r"^\W*(loading|please wait|one moment)\b.{0,30}$", re.
 _NOSCRIPT_NEEDS_JS = re.compile(r"javascript|enable\s+js|\bjs\s+(?:is\s+)?(?:required|needed|disabled)", re.I)
 _DOCSIFY_CONFIG = re.compile(r"window\.\$docsify\b")
 _DOCSIFY_SCRIPT = re.compile(r"(?:^|/)docsify(?:@[\w.^~-]+)?(?:/[\w./-]*)?(?:\.min)?\.js", re.I)
-_INVISIBLE = ("script", "style", "noscript", "template", "head")
-# A body with more text than this (scripts included) is not checked word by word: the check
-# costs nothing on the pages that hold their text (a Kafka chapter is megabytes).
-_QUICK_TEXT_LIMIT = 4000
+# The body's text nodes outside scripts, styles, <noscript> and <template> (libxml2 walks it).
+_VISIBLE_TEXT = ("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
+                 "or ancestor::template)]")
+# A body with more elements than this is no app shell (Docsify's has four, a Vue or React app's
+# one or two): such a page holds its text, and checking it page by page costs one count.
+SHELL_ELEMENTS = 200
 
 
 class NeedsBrowser(ValueError):
@@ -34,27 +36,15 @@ class NeedsBrowser(ValueError):
 
 def is_docsify(doc) -> bool:
     """Docsify's signature: its ``window.$docsify`` configuration or its script."""
-    if any(_DOCSIFY_CONFIG.search(script.text or "") for script in doc.iter("script")):
-        return True
-    return any(_DOCSIFY_SCRIPT.search(src) for src in doc.xpath("//script/@src"))
+    scripts = list(doc.iter("script"))
+    return any(_DOCSIFY_CONFIG.search(script.text or "") or _DOCSIFY_SCRIPT.search(script.get("src") or "")
+               for script in scripts)
 
 
 def visible_words(doc) -> list[str]:
     """The words a reader would see in the page as served (scripts, styles, <noscript> and
     <template> left out)."""
-    body = doc.find("body")
-    if body is None:
-        return []
-    words: list[str] = []
-    for text in body.xpath(".//text()"):
-        holder = text.getparent()
-        if text.is_tail:   # the text after an element belongs to that element's parent
-            holder = holder.getparent()
-        if holder is None or holder.tag in _INVISIBLE or any(
-                ancestor.tag in _INVISIBLE for ancestor in holder.iterancestors()):
-            continue
-        words.extend(str(text).split())
-    return words
+    return " ".join(doc.xpath(_VISIBLE_TEXT)).split()
 
 
 def browser_needed(html_text: str | bytes) -> str | None:
@@ -68,10 +58,11 @@ def browser_needed(html_text: str | bytes) -> str | None:
 
 
 def served_page_reason(doc) -> str | None:
-    """``reason_of`` for a page as served, cheap on the pages that hold their text."""
-    if not is_docsify(doc):
-        body = doc.find("body")
-        if body is not None and len(body.text_content()) > _QUICK_TEXT_LIMIT:
+    """``reason_of`` for each page of a crawl, as served: nearly free on the pages too large to
+    be a shell (the crawl's first page is always read whole, crawler/preflight.py)."""
+    body = doc.find("body")
+    for count, _ in enumerate(body.iter() if body is not None else (), 1):
+        if count > SHELL_ELEMENTS:
             return None
     return reason_of(doc)
 
