@@ -43,12 +43,16 @@ def test_the_docsify_page_shows_far_less_than_its_markdown_source():
     assert far_less_than_source(400, source) is None
 
 
-@pytest.mark.parametrize("site", ["sphinx", "mkdocs", "docusaurus", "kafka-hugo"])
+@pytest.mark.parametrize("site", ["sphinx", "mkdocs", "docusaurus", "kafka-hugo", "vitepress", "starlight", "mdbook"])
 def test_no_page_of_a_server_rendered_fixture_needs_a_browser(site):
     pages = html_pages(SITES / site)
     assert pages
-    flagged = {str(page): browser_needed(page.read_bytes()) for page in pages}
-    assert {page: reason for page, reason in flagged.items() if reason} == {}
+    flagged = {str(page.relative_to(SITES)): browser_needed(page.read_bytes()) for page in pages}
+    # VitePress's 404 page is the one it renders in the browser (an empty #app): rightly flagged,
+    # and never crawled (the scope leaves 404 pages out).
+    expected = {"vitepress/404.html": 'its app root <div id="app"> is empty until its scripts run'} \
+        if site == "vitepress" else {}
+    assert {page: reason for page, reason in flagged.items() if reason} == expected
 
 
 def test_no_page_of_the_demo_site_needs_a_browser():
