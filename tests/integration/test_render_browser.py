@@ -50,13 +50,25 @@ def docsify(tmp_path_factory):
     return crawl(tmp_path_factory.mktemp("docsify"), "docsify", "/docs/#/quickstart", "--target-tokens", "60")
 
 
+def chromium_reference(crawled: Crawl, site: str, folder: str, routes: list[str], content: str) -> dict:
+    """What Chromium shows in ``content`` on each route, rendered by the same browser straight
+    through Playwright, not through docprompts (bench/render_fidelity.py); served again on the
+    crawl's port, so the URLs are the records' own."""
+    port = int(crawled.base_url.rsplit(":", 1)[1])
+    with serve_directory(SITES / site, port=port) as base_url:
+        return rendered_texts([f"{base_url}{folder}#{route}" for route in routes], BROWSER, content=content)
+
+
+def assert_faithful(crawled: Crawl, reference: dict) -> None:
+    figures = route_fidelity(crawled.records, reference)
+    assert len(figures) == len(reference)
+    for url, figure in figures.items():
+        assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)
+
+
 @pytest.fixture(scope="module")
 def rendered_reference(docsify):
-    """What Chromium shows on each route (Docsify's article#main), rendered by the same browser
-    straight through Playwright, not through docprompts (bench/render_fidelity.py)."""
-    port = int(docsify.base_url.rsplit(":", 1)[1])   # the crawl's URLs: the same server again
-    with serve_directory(SITES / "docsify", port=port) as base_url:
-        return rendered_texts([f"{base_url}/docs/#{route}" for route in ROUTES], BROWSER)
+    return chromium_reference(docsify, "docsify", "/docs/", ROUTES, "article#main")
 
 
 @needs_chromium
@@ -91,10 +103,8 @@ def test_every_route_is_a_page_once_and_record_urls_keep_the_route(docsify):
 
 @needs_chromium
 def test_recall_and_precision_against_what_chromium_shows(docsify, rendered_reference):
-    figures = route_fidelity(docsify.records, rendered_reference)
-    assert len(figures) == len(ROUTES)
-    for url, figure in figures.items():
-        assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)
+    assert len(rendered_reference) == len(ROUTES)
+    assert_faithful(docsify, rendered_reference)
 
 
 @needs_chromium
@@ -175,12 +185,7 @@ def test_a_hash_routed_app_with_an_empty_root_is_rendered_and_its_routes_found(t
     assert {"paraffin", "electric", "lens-care"} <= {anchor for r in lamps for anchor in r["anchors"]}
     home = "\n".join(record["text"] for record in app.records if page_of(record) == "/")
     assert "Duties of a keeper" not in home   # the app's menu is not content
-    port = int(app.base_url.rsplit(":", 1)[1])
-    with serve_directory(SITES / "vue-spa", port=port) as base_url:
-        reference = rendered_texts([f"{base_url}/handbook/#{route}" for route in HANDBOOK_ROUTES],
-                                   BROWSER, content="article.page")
-    for url, figure in route_fidelity(app.records, reference).items():
-        assert figure["recall"] >= 0.95 and figure["precision"] >= 0.95, (url, figure)
+    assert_faithful(app, chromium_reference(app, "vue-spa", "/handbook/", HANDBOOK_ROUTES, "article.page"))
 
 
 @needs_chromium
