@@ -89,7 +89,7 @@ def test_each_shipped_profile_loads(path):
 
 
 def test_the_shipped_profiles():
-    assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "generic", "vitepress",
+    assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "docsify", "generic", "vitepress",
                                        "starlight", "mdbook"}
 
 
