@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.run.browser import find_browser
+
 from ..conftest import PROJECT
 from ..redis_server import needs_redis, redis_server
 from .site import PROFILE, serve_hostile, site
@@ -39,6 +41,17 @@ def marked_processes(mark: str) -> list[int]:
             continue   # gone meanwhile, or not ours
         if state != "Z":
             found.append(int(entry.name))
+    return found
+
+
+def names(mark: str) -> list[str]:
+    """The command names of the marked processes (``chrome``, ``node``, ``python3``...)."""
+    found = []
+    for pid in marked_processes(mark):
+        try:
+            found.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            pass
     return found
 
 
@@ -71,12 +84,20 @@ def kill_and_count_survivors(mark: str, mains: list[subprocess.Popen]) -> list[i
     return survivors
 
 
-def test_sigkill_of_a_crawl_leaves_no_page_worker(tmp_path):
+@pytest.mark.parametrize("render", ["never", "always"])
+def test_sigkill_of_a_crawl_leaves_no_page_worker(tmp_path, render):
+    """``always``: the pages are read in Chromium too (scrapy-playwright's driver and browser)."""
+    if render == "always" and find_browser(None) is None:
+        pytest.skip("no Chromium here (apt-get install chromium)")
     mark = uuid.uuid4().hex
     with serve_hostile(site({"stuck": "sleep"})) as server:
         crawl = start(mark, "crawl", "--profile", PROFILE, "--base-url", server.base_url,
-                      "--out", str(tmp_path / "out.jsonl"), "--workers", "2")
-        assert wait_for(lambda: "/docs/1.0/stuck.html" in server.paths, 60)
+                      "--out", str(tmp_path / "out.jsonl"), "--workers", "2", "--render", render)
+        if render == "always":   # the browser is up and reading pages
+            assert wait_for(lambda: any(name.startswith(("chrom", "headless")) for name in names(mark)), 120)
+            assert wait_for(lambda: len(server.paths) > 3, 60)
+        else:
+            assert wait_for(lambda: "/docs/1.0/stuck.html" in server.paths, 60)
         time.sleep(3)   # the stuck page is in a worker now, the others idle in the pool
         assert kill_and_count_survivors(mark, [crawl]) == []
 
