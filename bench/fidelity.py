@@ -44,7 +44,7 @@ READER_VIEWS = {
     "antora": ("article.doc", ["a.edit-this-page", "nav.pagination"]),
     "hextra": ("main#content div.content", ["a.subheading-anchor"]),
     "hugo-book": ("article.markdown", ["a.anchor"]),
-    "just-the-docs": ("div#main-content main", ["a.anchor-heading"]),
+    "just-the-docs": ("div#main-content main", ["a.anchor-heading", "details:has(> ol#markdown-toc)"]),
 }
 # (theme, the element its pages hold their content in), first match wins; the generator comes
 # from crawler.site.detect.
@@ -165,6 +165,8 @@ FIXTURES = {
     "mdbook": ("/recipes/consuming.html", "static"),
     "published/antora": ("/jandex/main/index.html", "static"),
     "published/hextra": ("/dfir-ogre-documentation/usage/", "static"),
+    "published/hugo-book": ("/a-fully-on-chain-reading-group/docs/contributing/getting_started/", "static"),
+    "published/just-the-docs": ("/getting-started.html", "static"),
 }
 
 

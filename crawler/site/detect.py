@@ -44,10 +44,13 @@ _GENERATOR_META = [
     (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
     (re.compile(r"antora", re.I), "Antora", "antora"),
 ]
-# Hugo themes that share the generator tag, by the page's own column (first match wins).
-_HUGO_THEMES = [(".td-content", "Hugo (Docsy)", "docsy"),
-                ("main#content div.content, aside.hextra-sidebar-container", "Hugo (Hextra)", "hextra"),
-                ("div.book-page, aside.book-menu", "Hugo (Book)", "hugo-book")]
+# Themes that share their generator's tag, by the page's own shell (first match wins).
+_THEMES_OF = {
+    "Hugo": [(".td-content", "Hugo (Docsy)", "docsy"),
+             ("main#content div.content, aside.hextra-sidebar-container", "Hugo (Hextra)", "hextra"),
+             ("div.book-page, aside.book-menu", "Hugo (Book)", "hugo-book")],
+    "Jekyll": [("div#main-content-wrap, div.side-bar nav#site-nav", "Jekyll (just-the-docs)", "just-the-docs")],
+}
 _VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
 
 # Sphinx marks its pages without a generator tag in most themes: its own static files, its
@@ -86,9 +89,8 @@ def detect_generator(html_text: str) -> Detection:
     for pattern, generator, profile in _GENERATOR_META:   # in this order: Starlight before Astro
         for content in generators:
             if pattern.search(content):
-                if generator == "Hugo":
-                    generator, profile = next(((name, theme) for selector, name, theme in _HUGO_THEMES
-                                               if doc.cssselect(selector)), (generator, profile))
+                generator, profile = next(((name, theme) for selector, name, theme in _THEMES_OF.get(generator, [])
+                                           if doc.cssselect(selector)), (generator, profile))
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
                 return Detection(generator, profile, f'<meta name="generator" content="{content}">'
                                  + theme_of(html_text), version.group(0) if version else "")
@@ -103,9 +105,9 @@ def detect_generator(html_text: str) -> Detection:
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
     if doc.cssselect("div.td-content"):
         return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
-    # Hugo writes its generator tag on the home page only unless the theme adds it: the theme's
-    # own shell names the rest.
-    for selector, name, theme in _HUGO_THEMES[1:]:
+    # Hugo writes its generator tag on the home page only unless the theme adds it (Jekyll only
+    # with jekyll-seo-tag): the theme's own shell names the rest.
+    for selector, name, theme in [*_THEMES_OF["Hugo"][1:], *_THEMES_OF["Jekyll"]]:
         if doc.cssselect(selector):
             return Detection(name, theme, f"the theme's {selector.split(', ')[-1]}")
     if doc.cssselect("div#mdbook-content") or _MDBOOK.search(html_text):
