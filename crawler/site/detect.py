@@ -44,13 +44,19 @@ _GENERATOR_META = [
     (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
     (re.compile(r"antora", re.I), "Antora", "antora"),
 ]
+# Hextra's sidebar (older releases: a plain sidebar-container holding its hextra-scrollbar).
+_HEXTRA_SHELL = "aside.hextra-sidebar-container, aside.sidebar-container div.hextra-scrollbar"
 # Themes that share their generator's tag, by the page's own shell (first match wins).
 _THEMES_OF = {
     "Hugo": [(".td-content", "Hugo (Docsy)", "docsy"),
-             ("main#content div.content, aside.hextra-sidebar-container", "Hugo (Hextra)", "hextra"),
+             (_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
              ("div.book-page, aside.book-menu", "Hugo (Book)", "hugo-book")],
     "Jekyll": [("div#main-content-wrap, div.side-bar nav#site-nav", "Jekyll (just-the-docs)", "just-the-docs")],
 }
+# Without a generator tag, only markup no other generator writes names a theme.
+_THEME_SHELLS = [(_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
+                 ("aside.book-menu div.book-menu-content", "Hugo (Book)", "hugo-book"),
+                 ("div#main-content-wrap div#main-content", "Jekyll (just-the-docs)", "just-the-docs")]
 _VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
 
 # Sphinx marks its pages without a generator tag in most themes: its own static files, its
@@ -107,9 +113,10 @@ def detect_generator(html_text: str) -> Detection:
         return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
     # Hugo writes its generator tag on the home page only unless the theme adds it (Jekyll only
     # with jekyll-seo-tag): the theme's own shell names the rest.
-    for selector, name, theme in [*_THEMES_OF["Hugo"][1:], *_THEMES_OF["Jekyll"]]:
+    for selector, name, theme in _THEME_SHELLS:
         if doc.cssselect(selector):
-            return Detection(name, theme, f"the theme's {selector.split(', ')[-1]}")
+            shell = next(part for part in selector.split(", ") if doc.cssselect(part))
+            return Detection(name, theme, f"the theme's {shell}")
     if doc.cssselect("div#mdbook-content") or _MDBOOK.search(html_text):
         return Detection("mdBook", "mdbook", "div#mdbook-content, book.js")
     if doc.cssselect("div#__docusaurus"):
