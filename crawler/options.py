@@ -99,6 +99,9 @@ def add_crawl_arguments(command: argparse.ArgumentParser, default_out: str) -> N
                          help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
     command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
                          help="cross-version dedup of the output (default none: every version complete)")
+    command.add_argument("--render", choices=("auto", "always", "never"), default="auto",
+                         help="read pages in a browser (Chromium): auto = only a site whose HTML lacks "
+                              "its text (Docsify, single-page apps); default auto (docs/rendering.md)")
     command.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
     command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 

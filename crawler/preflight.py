@@ -3,7 +3,8 @@
 Fetch the page, detect its generator (``crawler.site.detect``), take the shipped profile for it (or
 the generic fallback, with a warning), point it at the URL (entry page, public host, scope),
 list the versions the page names and check ``--versions`` against them: a wrong name fails
-here, in one line, before an output file exists.
+here, in one line, before an output file exists. The page as served also says whether the
+site's text needs a browser (``crawler.page.browser_needed``): the crawl then renders it.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from crawler.page.browser_needed import far_less_than_source, is_docsify, reason_of, visible_words
 from crawler.site import scope
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
+from crawler.site.routes import route_of, split_route, with_route
 from crawler.site.hooks import hooks_for
 from crawler.site import discovery, versionsources
 from crawler.site.regex import LinearRegex
@@ -28,7 +31,7 @@ from crawler.site.versionmenu import UNVERSIONED, matches_request
 
 # One-version profiles that assume no docs folder: their scope starts at the URL's first folder
 # and grows to the folders the site's navigation and sitemaps list with the same layout.
-SCOPED_BY_SITE = {GENERIC_PROFILE, "docsy", "vitepress", "starlight", "mdbook"}
+SCOPED_BY_SITE = {GENERIC_PROFILE, "docsy", "docsify", "vitepress", "starlight", "mdbook"}
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
 
 
@@ -45,6 +48,8 @@ class Plan:
     fetch_base_url: str
     aliases: dict[str, str] = dataclasses.field(default_factory=dict)   # "stable" -> "1.4" (host's list)
     stated: dict[str, str] = dataclasses.field(default_factory=dict)    # alias path -> version its pages state
+    browser_reason: str | None = None   # why the site's pages need a browser (None: the HTML holds the text)
+    hash_routes: bool = False           # its pages are #/ routes (Docsify, a hash-routed app)
 
 
 def is_url(value: str | None) -> bool:
@@ -84,6 +89,7 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     public_base = f"{parts.scheme}://{parts.netloc}"
     fetch_base = (fetch_base_url or public_base).rstrip("/")
     entry_path = parts.path or "/"
+    route = route_of(parts.fragment)   # a client-side route (/docs/#/quickstart) is the page asked for
     final_url, html_text = fetch(fetch_base + entry_path + (f"?{parts.query}" if parts.query else ""))
     for _ in range(3):   # a site root that only redirects (mike's "/", Read the Docs' "/")
         target = redirect_target(html_text, urlsplit(final_url).path)
@@ -94,6 +100,10 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     detection = None
     scoped_by_site = False
     own_site = shipped_for_host(parts.hostname)
+    doc = lxml_html.document_fromstring(html_text)
+    browser_reason = needs_browser(doc, fetch_base + entry_path, route)
+    if route is not None and browser_reason:
+        entry_path = with_route(entry_path, route)
     if site_or_profile:
         profile = point_at(load_site(site_or_profile), entry_path, public_base)
     elif own_site is not None:   # kafka.apache.org: its own profile (and entry), not a generic one
@@ -114,7 +124,6 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
                 f"version, read with its layout"))
         scoped_by_site = profile.name in SCOPED_BY_SITE and not profile.allow
         profile = point_at(profile, entry_path, public_base)
-    doc = lxml_html.document_fromstring(html_text)
     if scoped_by_site:   # its scope grows from the site's own lists, judged by this page's layout
         layout = scope.layout_signature(doc, profile.page_kinds[0].content_roots) or ""
         # Started at the root (the home page, an mdBook chapter at /): the scope is that page,
@@ -125,7 +134,9 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
-    plan = Plan(profile, detection, versions, public_base, fetch_base)
+    routed = route is not None or is_docsify(doc) or bool(doc.xpath('//a[starts-with(@href, "#/")]'))
+    plan = Plan(profile, detection, versions, public_base, fetch_base,
+                browser_reason=browser_reason, hash_routes=routed)
     if not versions:
         versions_without_menu(plan, doc, fetch_base + urlsplit(final_url).path)
     return plan
@@ -163,6 +174,22 @@ def fetch_text(url: str) -> str:
             return response.read(5_000_000).decode("utf-8", "replace")
     except (urllib.error.URLError, OSError, ValueError):
         return ""
+
+
+def needs_browser(doc, page_url: str, route: str | None) -> str | None:
+    """Why the entry page's text needs a browser, or None. For Docsify the page's own Markdown
+    source is fetched too: the words it holds against the words the HTML shows."""
+    reason = reason_of(doc)
+    if reason and is_docsify(doc):
+        folder = split_route(page_url)[0].rsplit("/", 1)[0] + "/"
+        page = (route or "/").strip("/")
+        source = folder + (f"{page}.md" if page and not page.endswith("/") else f"{page}README.md")
+        markdown = fetch_text(source)
+        if not markdown:
+            return reason
+        evidence = far_less_than_source(len(visible_words(doc)), len(markdown.split()))
+        reason += f"; {evidence}" if evidence else ""
+    return reason
 
 
 def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
@@ -262,7 +289,8 @@ def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SitePro
                      "name": re.sub(r"[^a-z0-9]+", "-", host).strip("-") or profile.name,
                      "source": re.sub(r"[^a-z0-9]+", "_", host).strip("_") or profile.source}
     if profile.name in SCOPED_BY_SITE and not profile.allow:   # (the shipped name, before renaming)
-        first = entry_path.strip("/").split("/")[0] if entry_path.count("/") > 1 else ""
+        path = split_route(entry_path)[0]   # "/docs/#/guide": the folder is /docs/
+        first = path.strip("/").split("/")[0] if path.count("/") > 1 else ""
         changes["allow"] = (re.compile("^/" + (re.escape(first) + "(?:/|$)" if first else "")),)
     return dataclasses.replace(profile, **changes)
 
@@ -336,4 +364,6 @@ def announce(plan: Plan) -> list[str]:
     else:
         lines.append(f"docprompts: profile {plan.profile.path or plan.profile.name} (given; site {plan.profile.name})")
     lines.append(f"docprompts: versions on {plan.profile.entry}: {', '.join(describe_versions(plan)) or 'none'}")
+    if plan.browser_reason:
+        lines.append(f"docprompts: its pages need a browser: {plan.browser_reason}")
     return lines

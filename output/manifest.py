@@ -47,6 +47,7 @@ class RunManifest:
         ("new", "changed", "unchanged", "removed", "pages_changed", "pages_unchanged"), 0))
     resumed_pages: int = 0                                     # pages a killed run had finished
     limits_reached: list[dict] = field(default_factory=list)   # crawl budget hit (crawler.run.limits)
+    rendering: dict = field(default_factory=dict)              # browser: mode, why, pages rendered
     interrupted: str = ""
     records: int = 0
     text_tokens: int = 0
@@ -63,6 +64,7 @@ class RunManifest:
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
             "limits_reached": self.limits_reached,
+            "rendering": self.rendering,
             "broken_links": sorted(set(self.broken_links)),
             "retries": self.retries,
             "skipped_links": {kind: sorted(urls) for kind, urls in self.skipped_links.items()},

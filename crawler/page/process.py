@@ -17,7 +17,9 @@ from compress.tokenizer import TokenCounter
 from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
+from crawler.page.browser_needed import NeedsBrowser, served_page_reason
 from crawler.site.discovery import discover, page_links
+from crawler.site.routes import route_url
 from crawler.page.clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
                                 strip_boilerplate, text_of)
 from crawler.page.extract import html_to_blocks, repair_text
@@ -53,6 +55,7 @@ class PageInfo:
     is_prerelease: bool = False   # an unreleased version ("next")
     check_layout: bool = False    # compare the content root with trafilatura's main text
     keep_views: tuple[str, ...] = ()   # view rules whose pages are read after all (page.views)
+    rendered: bool = False        # the DOM a browser rendered, not the HTML as served
 
 
 @dataclass
@@ -139,7 +142,10 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
         if lead.ordinal not in seen_leads:
             seen_leads[lead.ordinal] = occurrences.get(lead.anchor, 0)
             occurrences[lead.anchor] = seen_leads[lead.ordinal] + 1
-        url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
+        if "#/" in info.public_url:   # a client-side route: its headings are ?id=ANCHOR
+            url = route_url(info.public_url, lead.anchor)
+        else:
+            url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
         target = budget.target_for(chunk.text_tokens)
         records.append(Record(
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
@@ -214,6 +220,11 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     if view is not None:   # counted by the spider under its rule; its links are still followed
         return PageResult([], "", 1.0, 0, kind="view", links=evidence.links, view=view,
                           seconds=time.perf_counter() - started, **found)
+    templated = profile.template_names and has_templates(doc)   # rendered below, without a browser
+    if not info.rendered and not templated:   # "Loading ...": never a record of that
+        reason = served_page_reason(doc)
+        if reason:
+            raise NeedsBrowser(reason)
     kind = choose_kind(doc, kinds)
     found["kind"] = kind.name
     if kind.role == "redirects":

@@ -3,7 +3,7 @@
 ``docprompts crawl URL`` has a URL, not a profile. Documentation generators sign their pages: a
 ``<meta name="generator">`` (Docusaurus, MkDocs, Hugo, VitePress, Jekyll, Gatsby, Astro...),
 Sphinx by its own files and footer, Read the Docs by its flyout or add-ons, Docsy by its
-``td-content`` column. ``detect_generator`` reads those signs (a pure function over the page's
+``td-content`` column, Docsify by its ``window.$docsify`` configuration and script. ``detect_generator`` reads those signs (a pure function over the page's
 HTML) and names the shipped profile that fits, or the generic fallback when none does.
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
+
+from crawler.page.browser_needed import is_docsify
 
 GENERIC_PROFILE = "generic"
 
@@ -102,6 +104,8 @@ def detect_generator(html_text: str) -> Detection:
                                  + theme_of(html_text), version.group(0) if version else "")
     if _MKDOCS.search(html_text):
         return Detection("MkDocs", "mkdocs", "MkDocs's page variables and footer" + theme_of(html_text))
+    if is_docsify(doc):   # its pages are Markdown files rendered in the browser (#/ routes)
+        return Detection("Docsify", "docsify", "window.$docsify and docsify.js")
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
         evidence = "Sphinx's _static files and footer" + theme_of(html_text)
         if _READTHEDOCS.search(html_text):

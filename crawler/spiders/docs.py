@@ -6,6 +6,8 @@ From the profile's entry page (and ``versions.json`` where the site has one) it 
 releases from the site itself, fetches each version's seed pages and follows the links that
 stay inside that version's documentation. Page content goes through the worker processes
 (``crawler.run.workers`` -> ``crawler.page.process.process_page``); this module only moves data.
+A crawl that renders (``--render``, crawler/run/browser.py) asks for its pages in a browser and
+keys them by path and client-side route (``/docs/#/guide``, crawler/site/routes.py).
 """
 from __future__ import annotations
 
@@ -33,9 +35,12 @@ from crawler.page.clean import ContentNotFound
 from crawler.run.faults import failure_kind
 from crawler.site.hooks import hooks_for
 from crawler.run.ledger import DiscoveryLedger
+from crawler.page.browser_needed import NeedsBrowser
 from crawler.page.process import MissingTemplateContext, PageInfo, PageResult
 from crawler.site.profiles import ProfileError, SiteProfile
 from crawler.page.render import parse_template_context
+from crawler.run.browser import INSTALL_HINT, rendered_page_meta
+from crawler.site.routes import route_of, sidebar_routes, split_route, with_route
 from crawler.site.sites import load_site
 from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next_state, page_delta,
                                pinned_versions, run_fingerprint, unchanged_page)
@@ -123,6 +128,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
+        self.rendering = False                    # pages read in a browser
+        self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -132,9 +139,18 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                      spider.budget.encoding,
                                      crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
         watch_pages(crawler, spider)   # no page lost silently (crawler/run/accounting.py)
+        render = crawler.settings.getdict("DOCPROMPTS_RENDER")
+        spider.rendering = bool(render.get("browser"))   # the browser's handler is installed
+        spider.hash_routes = spider.rendering and bool(render.get("routes"))
+        spider.run.rendering = {"mode": render.get("mode", "auto"), "needed": render.get("reason"),
+                                "browser": render.get("browser"), "hash_routes": spider.hash_routes,
+                                "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
-        if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
+        # Conditional requests: Scrapy's cache revalidates with ETag / Last-Modified. Not for pages
+        # read in a browser: a 304 answer to the browser's navigation aborts it (their rendered
+        # DOM is compared by its hash instead, as every page's is).
+        if spider.state and not spider.rendering:
             settings = crawler.settings
             settings.set("HTTPCACHE_ENABLED", True, priority="spider")
             settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy", priority="spider")
@@ -153,10 +169,21 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     # -- requests ---------------------------------------------------------------------------------
     def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
         url = urljoin(self.base_url + "/", path_or_url)
+        if self.rendering and callback in (self.parse_page, self.parse_entry, self.parse_probe):
+            meta = {**rendered_page_meta(), **meta}   # #/ routes: crawler.run.browser.RouteFingerprinter
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
+
+    def page_key(self, url_or_path: str) -> str:
+        """A page's key: its canonical path, with its client-side route in a rendered crawl
+        (``/docs/#/guide``; the router's home ``#/`` for a bare path)."""
+        parts = urlsplit(url_or_path)
+        path = self.hooks.canonical_path(parts.path)
+        return with_route(path, route_of(parts.fragment)) if self.hash_routes else path
 
     async def start(self):
         self.ledger.tried.append(self.base_url + self.profile.entry)
+        if self.hash_routes:
+            self.followed.add(self.page_key(self.profile.entry))   # asked for once, as the entry
         if self.profile.versions.versions_json:
             self.ledger.tried.append(self.base_url + self.profile.versions.versions_json)
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
@@ -184,6 +211,12 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
+        if self.rendering and not self.hash_routes and isinstance(response, HtmlResponse) \
+                and response.xpath('//a[starts-with(@href, "#/")]'):
+            # The rendered page links #/ routes (a hash-routed app whose served HTML was empty):
+            # its pages are routes, keyed with them from here on.
+            self.hash_routes = self.run.rendering["hash_routes"] = True
+            self.followed.add(self.page_key(self.profile.entry))
         if isinstance(response, HtmlResponse):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)
@@ -238,7 +271,10 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             yield request
         # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
         # emitted once, as that release's page, not taken for an alias of it.
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
+        if self.hash_routes and own is not None and own in self.scheduled:
+            for request in self.sidebar_requests(response.url):
+                yield request
         if (isinstance(response, HtmlResponse) and self.profile.in_scope(path) and self.profile.kinds_for(path)
                 and own is not None and own in self.versions and own in self.scheduled):
             async for output in self.parse_page(response):
@@ -434,6 +470,21 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         for request in self.probe_newer_versions():
             yield request
 
+    # -- client-side routes -----------------------------------------------------------------------
+    def sidebar_requests(self, entry_url: str):
+        """Docsify's ``_sidebar.md`` and ``_navbar.md`` beside the entry page: its list of pages,
+        read as Markdown (absent on other sites: a 404, not a failure)."""
+        folder = split_route(urlsplit(entry_url).path)[0].rsplit("/", 1)[0] + "/"
+        for name in ("_sidebar.md", "_navbar.md"):
+            self.ledger.tried.append(self.base_url + folder + name)
+            yield self.request(folder + name, self.parse_sidebar, probe=True, folder=folder)
+
+    def parse_sidebar(self, response):
+        folder = response.meta["folder"]
+        keys = [key for key in sidebar_routes(response.text, folder)
+                if self.profile.in_scope(key) and self.profile.kinds_for(key)]
+        yield from self.follow_links(keys, self.slug_of(self.page_key(self.profile.entry)))
+
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
         """One documentation page: route it to the page pipeline (a worker process), its
@@ -456,7 +507,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
                         check_layout=self.sample_layout(version),
-                        keep_views=self.keep_views)
+                        keep_views=self.keep_views,
+                        rendered=bool(response.meta.get("playwright")))
         result = None
         async for output in self.process_page(response, info, kinds, context):
             if isinstance(output, PageResult):
@@ -473,6 +525,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
             self.claimed.discard(path)   # settled: named in the manifest, not a lost page
             return
+        if info.rendered:
+            self.run.rendering["pages_rendered"] += 1
         links = self.documentation_links(response.url, result.links, set(result.nav_links))
         for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
             yield request
@@ -495,7 +549,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail_not_html(response)
             return None
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
@@ -522,6 +576,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                    self.parse_template_context, page=response)
             else:
                 self.fail(response.url, "templates present but no template context")
+        except NeedsBrowser as error:   # its text is not in the HTML, and no browser reads it
+            remedy = "not rendered: --render never" if self.run.rendering["mode"] == "never" else INSTALL_HINT
+            self.fail(response.url, f"needs a browser: {error} ({remedy})", "needs_browser")
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
@@ -587,7 +644,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         """A page's links to documentation pages of this site, as paths; the others are
         listed in the manifest (other hosts, other schemes, each reason the scope left one out)."""
         found = []
-        for href in link_targets(hrefs):
+        for href in link_targets(hrefs, keep_routes=self.hash_routes):
             url = urljoin(page_url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
@@ -595,9 +652,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             elif parts.netloc != self.netloc:
                 self.run.skipped_links["offsite"].add(url)  # never requested
             else:
-                path = self.hooks.canonical_path(parts.path)
+                path = self.page_key(url)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
-                    found.append(parts.path)   # javadoc, blog, downloads... are not
+                    # javadoc, blog, downloads... are not; a route stays with its path
+                    route = route_of(parts.fragment) if self.hash_routes else None
+                    found.append(parts.path + (f"#{route}" if route else ""))
                 elif href not in listed:       # navigation links: judged in widen_scope
                     reason = self.left_out_reason(path)
                     if reason is None:         # its area may yet join the scope: followed then
@@ -609,7 +668,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
         for linked in paths:
-            path = self.hooks.canonical_path(linked)
+            path = self.page_key(linked)
             if path in self.followed:
                 continue  # every page links its siblings: skip Scrapy's duplicate filter work
             link_slug = self.slug_of(path)
@@ -617,7 +676,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                 self.followed.add(path)
                 self.ledger.linked(self.versions.get(link_slug) or self.hooks.slug_to_version(link_slug), path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
-                extensionless = not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                extensionless = (not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                                 and "#" not in linked)
                 fallback = [linked.rstrip("/") + "/index.html"] if extensionless else []
                 yield self.request(path, self.parse_page, alternatives=fallback)
 
@@ -709,8 +769,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
         self.run.failures.append({"url": url, "reason": reason, "kind": kind})
-        self.failed_paths.add(self.hooks.canonical_path(urlsplit(url).path))
-        self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(url).path), f"{kind}: {reason}")
+        self.failed_paths.add(self.page_key(url))
+        self.ledger.not_fetched(self.page_key(url), f"{kind}: {reason}")
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def sample_layout(self, version: str) -> bool:
@@ -745,9 +805,16 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         }
 
 
-def link_targets(links: list[str]) -> list[str]:
-    """A page's distinct link targets; same-page anchors (most of a long TOC) left out."""
-    hrefs = {href.strip().split("#", 1)[0] for href in links}
+def link_targets(links: list[str], keep_routes: bool = False) -> list[str]:
+    """A page's distinct link targets; same-page anchors (most of a long TOC) left out. With
+    ``keep_routes``, a client-side route (``#/guide``, ``#/guide?id=setup``) is a target."""
+    hrefs = {without_anchor(href.strip(), keep_routes) for href in links}
     hrefs.discard("")
     return sorted(hrefs)
+
+
+def without_anchor(href: str, keep_routes: bool) -> str:
+    target, sep, fragment = href.partition("#")
+    route = route_of(fragment) if keep_routes and sep else None
+    return f"{target}#{route}" if route else target
 

@@ -35,6 +35,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -327,6 +328,46 @@ def build_docusaurus() -> None:
     _remove(src / ".docusaurus")   # the generator's cache, not a source
 
 
+DOCSIFY_VERSION = "5.0.0"   # the npm package; its browser bundle and theme are served locally
+DOCSIFY_FILES = {"dist/docsify.min.js": "docsify.min.js", "dist/themes/core.min.css": "themes/core.min.css",
+                 "LICENSE": "LICENSE"}
+
+
+def build_docsify() -> None:
+    """Docsify has no build: the browser fetches the Markdown sources and renders them. The
+    site is the sources (src/docsify/docs/, served under /docs/) plus the package's script and
+    theme under docs/vendor/docsify/, so nothing is loaded from a CDN."""
+    src = SRC / "docsify" / "docs"
+    out = HERE / "docsify"
+    _clean(out)
+    shutil.copytree(src, out / "docs")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"docsify@{DOCSIFY_VERSION}", "--pack-destination", tmp,
+                        "--silent"], check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(Path(tmp) / f"docsify-{DOCSIFY_VERSION}.tgz") as archive:
+            archive.extractall(tmp, filter="data")
+        for packaged, served in DOCSIFY_FILES.items():
+            target = out / "docs" / "vendor" / "docsify" / served
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(tmp) / "package" / packaged, target)
+
+
+def build_vue_spa() -> None:
+    """A single-page app with hash routes: Vue 3 and vue-router (createWebHashHistory) built by
+    Vite, versions pinned in src/vue-spa/package-lock.json. The served HTML is an empty
+    ``<div id="app">`` and one script bundle; every page is a ``#/`` route. Served under
+    /handbook/ (``base: './'`` makes the bundle's URL relative)."""
+    src = SRC / "vue-spa"
+    out = HERE / "vue-spa"
+    _clean(out)
+    if not (src / "node_modules" / ".bin" / "vite").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([str(src / "node_modules" / ".bin" / "vite"), "build", "--outDir", tmp,
+                        "--emptyOutDir"], cwd=src, check=True, stdout=subprocess.DEVNULL)
+        shutil.copytree(tmp, out / "handbook")
+
+
 # --------------------------------------------------------------------------
 # VitePress, Astro Starlight (npm) and mdBook (PyPI)
 # --------------------------------------------------------------------------
@@ -400,8 +441,8 @@ def _remove(path: Path) -> None:
 
 BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
             "docusaurus": build_docusaurus, "vitepress": build_vitepress,
-            "starlight": build_starlight, "mdbook": build_mdbook,
-            "mkdocs-readthedocs": build_mkdocs_readthedocs,
+            "starlight": build_starlight, "mdbook": build_mdbook, "docsify": build_docsify,
+            "vue-spa": build_vue_spa, "mkdocs-readthedocs": build_mkdocs_readthedocs,
             **{name: (lambda name=name: build_sphinx_themes([name])) for name in SPHINX_THEME_SITES}}
 
 

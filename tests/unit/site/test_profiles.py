@@ -89,9 +89,8 @@ def test_each_shipped_profile_loads(path):
 
 
 def test_the_shipped_profiles():
-    assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "generic", "vitepress",
-                                       "starlight", "mdbook", "antora", "hextra", "hugo-book",
-                                       "just-the-docs"}
+    assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "docsify", "generic", "vitepress",
+                                       "starlight", "mdbook", "antora", "hextra", "hugo-book", "just-the-docs"}
 
 
 def test_the_shipped_profiles_describe_their_sites():
