@@ -40,6 +40,11 @@ READER_VIEWS = {
                                  "div.line-numbers-wrapper"]),
     "starlight": ("main", ["a.sl-anchor-link", ".sr-only", "main footer", "div.copy", "script", "style"]),
     "mdbook": ("div#mdbook-content main", ["pre span.boring"]),
+    # Published pages (tests/sites/published/): the element each theme writes the page into.
+    "antora": ("article.doc", ["a.edit-this-page", "nav.pagination"]),
+    "hextra": ("main#content div.content", ["a.subheading-anchor"]),
+    "hugo-book": ("article.markdown", ["a.anchor"]),
+    "just-the-docs": ("div#main-content main", ["a.anchor-heading", "details:has(> ol#markdown-toc)"]),
 }
 # (theme, the element its pages hold their content in), first match wins; the generator comes
 # from crawler.site.detect.
@@ -158,6 +163,10 @@ FIXTURES = {
     "vitepress": ("/guide/installing.html", "static"),
     "starlight": ("/operate/routing/", "static"),
     "mdbook": ("/recipes/consuming.html", "static"),
+    "published/antora": ("/jandex/main/index.html", "static"),
+    "published/hextra": ("/dfir-ogre-documentation/usage/", "static"),
+    "published/hugo-book": ("/a-fully-on-chain-reading-group/docs/contributing/getting_started/", "static"),
+    "published/just-the-docs": ("/getting-started.html", "static"),
 }
 
 

@@ -44,7 +44,21 @@ _GENERATOR_META = [
     (re.compile(r"astro", re.I), "Astro", GENERIC_PROFILE),
     (re.compile(r"gitbook", re.I), "GitBook", GENERIC_PROFILE),
     (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
+    (re.compile(r"antora", re.I), "Antora", "antora"),
 ]
+# Hextra's sidebar (older releases: a plain sidebar-container holding its hextra-scrollbar).
+_HEXTRA_SHELL = "aside.hextra-sidebar-container, aside.sidebar-container div.hextra-scrollbar"
+# Themes that share their generator's tag, by the page's own shell (first match wins).
+_THEMES_OF = {
+    "Hugo": [(".td-content", "Hugo (Docsy)", "docsy"),
+             (_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
+             ("div.book-page, aside.book-menu", "Hugo (Book)", "hugo-book")],
+    "Jekyll": [("div#main-content-wrap, div.side-bar nav#site-nav", "Jekyll (just-the-docs)", "just-the-docs")],
+}
+# Without a generator tag, only markup no other generator writes names a theme.
+_THEME_SHELLS = [(_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
+                 ("aside.book-menu div.book-menu-content", "Hugo (Book)", "hugo-book"),
+                 ("div#main-content-wrap div#main-content", "Jekyll (just-the-docs)", "just-the-docs")]
 _VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
 
 # Sphinx marks its pages without a generator tag in most themes: its own static files, its
@@ -83,8 +97,8 @@ def detect_generator(html_text: str) -> Detection:
     for pattern, generator, profile in _GENERATOR_META:   # in this order: Starlight before Astro
         for content in generators:
             if pattern.search(content):
-                if generator == "Hugo" and doc.cssselect(".td-content"):
-                    generator, profile = "Hugo (Docsy)", "docsy"
+                generator, profile = next(((name, theme) for selector, name, theme in _THEMES_OF.get(generator, [])
+                                           if doc.cssselect(selector)), (generator, profile))
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
                 return Detection(generator, profile, f'<meta name="generator" content="{content}">'
                                  + theme_of(html_text), version.group(0) if version else "")
@@ -101,6 +115,12 @@ def detect_generator(html_text: str) -> Detection:
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
     if doc.cssselect("div.td-content"):
         return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
+    # Hugo writes its generator tag on the home page only unless the theme adds it (Jekyll only
+    # with jekyll-seo-tag): the theme's own shell names the rest.
+    for selector, name, theme in _THEME_SHELLS:
+        if doc.cssselect(selector):
+            shell = next(part for part in selector.split(", ") if doc.cssselect(part))
+            return Detection(name, theme, f"the theme's {shell}")
     if doc.cssselect("div#mdbook-content") or _MDBOOK.search(html_text):
         return Detection("mdBook", "mdbook", "div#mdbook-content, book.js")
     if doc.cssselect("div#__docusaurus"):

@@ -90,7 +90,7 @@ def test_each_shipped_profile_loads(path):
 
 def test_the_shipped_profiles():
     assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "docsify", "generic", "vitepress",
-                                       "starlight", "mdbook"}
+                                       "starlight", "mdbook", "antora", "hextra", "hugo-book", "just-the-docs"}
 
 
 def test_the_shipped_profiles_describe_their_sites():
