@@ -161,18 +161,29 @@ class SourceText:
 
 
 def contains_term(haystack_lower: str, term_lower: str) -> bool:
-    """``term`` occurs in ``haystack`` not glued to a longer word (``id`` is not in ``valid``)."""
+    """``term`` occurs in ``haystack`` not glued to a longer word or name: ``id`` is not in
+    ``valid``, ``--entity`` is not in ``--entity-name``, ``log.retention`` is not in
+    ``log.retention.hours`` (a joiner ``-._`` counts only when a letter or digit follows it)."""
     start = haystack_lower.find(term_lower)
     while start != -1:
         end = start + len(term_lower)
-        before = haystack_lower[start - 1] if start else " "
-        after = haystack_lower[end] if end < len(haystack_lower) else " "
-        glued_before = term_lower[0].isalnum() and (before.isalnum() or before == "_")
-        glued_after = term_lower[-1].isalnum() and (after.isalnum() or after == "_")
-        if not glued_before and not glued_after:
+        if not _glued(haystack_lower, start - 1, -1, term_lower[0]) and \
+                not _glued(haystack_lower, end, 1, term_lower[-1]):
             return True
         start = haystack_lower.find(term_lower, start + 1)
     return False
+
+
+def _glued(text: str, at: int, step: int, edge: str) -> bool:
+    """Whether the character at ``at`` (beside a match whose edge character is ``edge``)
+    continues the same word: a letter or digit, or a joiner followed by one."""
+    if at < 0 or at >= len(text) or not edge.isalnum():
+        return False
+    char = text[at]
+    if char.isalnum() or (char == "_" and step == 1):
+        return True
+    beyond = at + step
+    return char in "-._" and 0 <= beyond < len(text) and text[beyond].isalnum()
 
 
 def introduced_terms(completion: str, source: SourceText) -> list[str]:
