@@ -96,3 +96,13 @@ def test_llms_txt_refuses_a_corpus_of_several_sites(tmp_path):
 
     with pytest.raises((ExportError, ValueError), match="2 sites"):
         export(corpus(), "llms-txt", tmp_path / "llms")
+
+
+def test_the_report_shows_the_checks(tmp_path):
+    from output.report import build_report
+
+    html = build_report(compressed_corpus(), {})
+    assert "<h2>Completion checks</h2>" in html
+    assert "1 of 3 completions passed every check" in html
+    assert "kafka-purge" in html                       # the flagged row names its invented terms
+    assert "Completion checks" not in build_report(corpus(), {})
