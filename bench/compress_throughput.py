@@ -31,7 +31,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from output.exports import max_tokens_for  # noqa: E402
+from output.corpus.exports import max_tokens_for  # noqa: E402
 from tests.llama_server import MODEL_ALIAS, llama_server, missing_reason  # noqa: E402
 
 

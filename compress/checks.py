@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.regex import LinearRegex
+from crawler.site.regex import LinearRegex
 
 from .prompt import PROMPT_TEMPLATE
 from .tokenizer import TokenCounter

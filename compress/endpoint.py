@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from output.exports import max_tokens_for
+from output.corpus.exports import max_tokens_for
 
 from .journal import CompletionJournal
 from .results import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, Checker, now_iso, summary_line, write_manifest

@@ -26,8 +26,8 @@ from pathlib import Path
 from compress.results import (EXIT_OK, EXIT_PARTIAL, NO_RESULT, Checker, now_iso, summary_line,
                               write_manifest)
 
-from ..dedup import dedup_records
-from ..jsonl import AtomicJsonlWriter
+from output.corpus.dedup import dedup_records
+from output.jsonl import AtomicJsonlWriter
 
 
 class BatchFormatError(ValueError):

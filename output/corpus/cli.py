@@ -204,7 +204,7 @@ def compress_cli(args) -> int:
 
 
 def import_batch_cli(args) -> int:
-    from .corpus.batch_import import BatchFormatError, import_batch
+    from output.corpus.batch_import import BatchFormatError, import_batch
 
     try:
         _new_output(args.out, [args.records, *args.results])

@@ -461,7 +461,7 @@ def export(records: list[dict], fmt: str, out_dir: str | os.PathLike, force: boo
         if fmt == "hf":
             summary = _write_hf(kept, staging, stats)
         elif fmt == "llms-txt":
-            from .corpus.llmstxt import write_llms_txt
+            from output.corpus.llmstxt import write_llms_txt
 
             summary = write_llms_txt(kept, staging)
         else:

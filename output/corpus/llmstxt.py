@@ -20,7 +20,8 @@ import re
 from collections import OrderedDict
 from pathlib import Path
 
-from ..records import version_sort_key
+from output.corpus.exports import ATTRIBUTION    # the credits the dataset card uses
+from output.records import version_sort_key
 
 NOTE_CHARS = 200
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -33,8 +34,6 @@ class LlmsTxtError(ValueError):
 
 
 def site_name(site: str) -> str:
-    from ..exports import ATTRIBUTION      # the credits the dataset card uses
-
     return ATTRIBUTION.get(site, {}).get("name") or f"{site} documentation"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from output.corpus.batch_import import import_batch, read_results
-from output.exports import export
+from output.corpus.exports import export
 
 from ..compress.sections import FAITHFUL, INVENTED, section_record
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 
 from compress.results import Checker
 from output.corpus.llmstxt import first_sentence, validate_index
-from output.exports import export
+from output.corpus.exports import export
 
 from ..compress.sections import FAITHFUL, INVENTED, section_record
 from ..corpus_records import corpus
@@ -92,14 +92,14 @@ def test_llms_txt_notes_and_small_file_come_from_passing_completions(tmp_path):
 def test_llms_txt_refuses_a_corpus_of_several_sites(tmp_path):
     import pytest
 
-    from output.exports import ExportError
+    from output.corpus.exports import ExportError
 
     with pytest.raises((ExportError, ValueError), match="2 sites"):
         export(corpus(), "llms-txt", tmp_path / "llms")
 
 
 def test_the_report_shows_the_checks(tmp_path):
-    from output.report import build_report
+    from output.corpus.report import build_report
 
     html = build_report(compressed_corpus(), {})
     assert "<h2>Completion checks</h2>" in html
