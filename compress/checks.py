@@ -233,7 +233,7 @@ def check_completion(record: dict, completion: str | None, finish_reason: str | 
                      counter: TokenCounter, min_kept_terms: float = 0.0) -> tuple[int, dict]:
     """(completion_tokens, checks) for one record's completion (``None``: there is none)."""
     if completion is None:
-        return 0, {"failed": True, "empty": True, "echo": False, "below_target": True,
+        return 0, {"failed": True, "empty": False, "echo": False, "below_target": False,
                    "over_target": False, "introduced_terms": [], "kept_terms": None, "ok": False}
     tokens = counter(completion)
     target = record["target_tokens"]

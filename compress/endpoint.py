@@ -168,7 +168,8 @@ async def ask_all(records: list[dict], settings: EndpointSettings, on_answer, on
                 continue
             choice = response.choices[0]
             usage = response.usage.model_dump() if response.usage else None
-            on_answer(record, choice.message.content, choice.finish_reason, usage)
+            # no text (a refusal, a tool call) is an empty completion, not a failed request
+            on_answer(record, choice.message.content or "", choice.finish_reason, usage)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, settings.concurrency))]
     try:

@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from compress.tokenizer import TokenizerError
 from output.corpus.dedup import MODES, dedup_records
 from output.corpus.diff import diff_versions, render_markdown, to_json
 from output.corpus.exports import FORMATS, ExportError, export
@@ -192,9 +193,10 @@ def compress_cli(args) -> int:
         code, line = compress_corpus(records, args.out, settings, args.input, fresh=args.fresh,
                                      min_kept_terms=args.min_kept_terms,
                                      progress=False if args.no_progress else None)
-    except (InputError, UnsafePath, OutputError, KeyError) as error:
-        return _fail("compress", str(error) if not isinstance(error, KeyError)
-                     else f"{args.input}: a record lacks the field {error}")
+    except (InputError, UnsafePath, OutputError, TokenizerError) as error:
+        return _fail("compress", str(error))
+    except KeyError as error:
+        return _fail("compress", f"{args.input}: a record lacks the field {error}")
     except KeyboardInterrupt:
         print("docprompts compress: interrupted; completed records are kept: run the same "
               "command again to resume", file=sys.stderr)
@@ -214,7 +216,7 @@ def import_batch_cli(args) -> int:
         records = load_records(args.records)
         code, line = import_batch(args.results, records, args.out, args.records,
                                   min_kept_terms=args.min_kept_terms)
-    except (InputError, UnsafePath, OutputError, BatchFormatError) as error:
+    except (InputError, UnsafePath, OutputError, BatchFormatError, TokenizerError) as error:
         return _fail("import-batch", str(error))
     except KeyError as error:
         return _fail("import-batch", f"{args.records}: a record lacks the field {error}")
