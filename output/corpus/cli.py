@@ -129,31 +129,23 @@ def dedup_cli(args) -> int:
     return EXIT_OK
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
+def number_in(kind, low: float, high: float | None = None, low_included: bool = True):
+    """An argparse type: a ``kind`` (int or float) from ``low`` (included or not) to ``high``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < low or (value == low and not low_included) or (high is not None and value > high):
+            bounds = f"{'at least' if low_included else 'above'} {low}" + (f" and at most {high}" if high else "")
+            raise argparse.ArgumentTypeError(f"expected a number {bounds}, got {value}")
+        return value
+    return parse
 
 
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
-    return value
-
-
-def share(text: str) -> float:
-    value = positive_number(text) if text.strip() not in ("0", "0.0") else 0.0
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"expected a share in [0, 1], got {value}")
-    return value
+positive_int = number_in(int, 1)
+positive_number = number_in(float, 0, low_included=False)
+share = number_in(float, 0, 1)
 
 
 def key_value(text: str) -> tuple[str, object]:
