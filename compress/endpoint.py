@@ -52,7 +52,7 @@ class EndpointSettings:
 
 class RateLimiter:
     """Sliding one-minute window over requests and tokens. A request larger than the whole
-    token budget is let through alone (waiting could never make room for it)."""
+    token budget waits for an empty window and then goes alone (no wait could make room for it)."""
 
     def __init__(self, requests_per_minute: float | None, tokens_per_minute: float | None) -> None:
         self.rpm, self.tpm = requests_per_minute, tokens_per_minute
@@ -75,6 +75,8 @@ class RateLimiter:
                     if freed >= needed:
                         waits.append(sent_at + WINDOW_SECONDS - now)
                         break
+                else:       # larger than the whole budget: wait for an empty window
+                    waits.append(self._sent[-1][0] + WINDOW_SECONDS - now)
         return max(waits)
 
     async def acquire(self, tokens: int) -> None:
