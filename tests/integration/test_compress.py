@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,95 @@ def test_planted_defects_are_each_flagged_and_a_faithful_summary_passes(demo_cor
     assert run_docprompts("export", str(out), "--to", "llms-txt", str(llms)).returncode == 0
     small = (llms / "2.1" / "llms-small.txt").read_text()
     assert all(summary in small for summary in faithful.values()) and "kafka-turbo" not in small
+
+
+# ---- faults in front of the real server ------------------------------------------------------
+
+class FaultProxy:
+    """A loopback proxy in front of the real server that answers the first ``faults`` chat
+    requests with (status, headers) and forwards the rest. Counts what it received."""
+
+    def __init__(self, upstream: str, faults: list[tuple[int, dict]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.faults, self.received = list(faults), 0
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with proxy.lock:
+                    proxy.received += 1
+                    fault = proxy.faults.pop(0) if proxy.faults else None
+                if fault:
+                    status, headers = fault
+                    payload = json.dumps({"error": {"message": f"injected {status}", "type": "fault"}}).encode()
+                    self.send_response(status)
+                    for name, value in {**headers, "Content-Type": "application/json"}.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                request = urllib.request.Request(upstream + self.path.removeprefix("/v1"), data=body,
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=600) as answer:
+                    payload = answer.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+
+@needs_llama
+def test_429_with_retry_after_is_retried_and_5xx_fails_after_the_retries(demo_corpus, server, tmp_path):
+    base, _ = server
+    corpus = subset(demo_corpus, tmp_path, 2)
+    proxy = FaultProxy(base, [(429, {"Retry-After": "1"}), (503, {})])
+    try:
+        result = run_docprompts(*compress_args(corpus, tmp_path / "out.jsonl", proxy.base, 1), "--retries", "2")
+        assert result.returncode == 0, result.stderr
+        assert proxy.received == 4                         # 2 records, each fault retried once
+        assert all(row["completion"] is not None for row in read_records(tmp_path / "out.jsonl"))
+    finally:
+        proxy.close()
+    proxy = FaultProxy(base, [(500, {})] * 10)
+    try:
+        result = run_docprompts(*compress_args(corpus, tmp_path / "failed.jsonl", proxy.base, 1),
+                                "--retries", "1")
+        assert result.returncode == 1
+        assert proxy.received == 4                         # each record: one try, one retry
+        manifest = read_manifest(tmp_path / "failed.jsonl")
+        assert [f["reason"] for f in manifest["failures"]] == ["HTTP 500: injected 500"] * 2
+    finally:
+        proxy.close()
+
+
+@needs_llama
+def test_a_refused_key_stops_the_run_with_one_line(demo_corpus, server, tmp_path):
+    base, _ = server
+    corpus = subset(demo_corpus, tmp_path, 2)
+    proxy = FaultProxy(base, [(401, {})] * 10)
+    try:
+        result = run_docprompts(*compress_args(corpus, tmp_path / "out.jsonl", proxy.base, 1))
+    finally:
+        proxy.close()
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "refused" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out.jsonl").exists()
