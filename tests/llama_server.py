@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
+import re
 import signal
 import subprocess
 import sys
@@ -47,6 +48,11 @@ def missing_reason() -> str | None:
 
 
 needs_llama = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
+
+
+def chat_requests_logged(log: Path) -> int:
+    """Chat-completion requests the server answered, from its access log (uvicorn's)."""
+    return len(re.findall(r'"POST /v1/chat/completions HTTP/1\.1"', log.read_text(errors="replace")))
 
 
 def die_with_parent() -> None:
