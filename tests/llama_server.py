@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
+import json
 import re
 import signal
 import subprocess
@@ -67,6 +68,26 @@ def server_command(port: int, threads: int = 2, context: int = 2048) -> list[str
             "--n_ctx", str(context), "--n_threads", str(threads)]
 
 
+def _first_token(base: str, process: subprocess.Popen) -> None:
+    """One token, to prove the server computes: a build for instructions the CPU refuses
+    answers /models and then dies on the first completion."""
+    body = json.dumps({"model": MODEL_ALIAS, "max_tokens": 1,
+                       "messages": [{"role": "user", "content": "Hi"}]}).encode()
+    request = urllib.request.Request(f"{base}/chat/completions", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120):
+            return
+    except (urllib.error.URLError, ConnectionError, OSError) as error:
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"llama.cpp server failed its first completion: {error}") from None
+        hint = (" (SIGILL: built for instructions this CPU refuses; rebuild llama-cpp-python "
+                "with CMAKE_ARGS as .ci/run sets them)") if code == -signal.SIGILL else ""
+        raise RuntimeError(f"llama.cpp server died on its first completion: exit {code}{hint}") from None
+
+
 @contextlib.contextmanager
 def llama_server(threads: int = 2, log: Path | None = None, timeout: float = 180):
     """Yields the base URL (``http://127.0.0.1:PORT/v1``) of a running server."""
@@ -89,6 +110,7 @@ def llama_server(threads: int = 2, log: Path | None = None, timeout: float = 180
             if time.monotonic() > deadline:
                 raise RuntimeError("llama.cpp server did not answer within its start-up time")
             time.sleep(0.2)
+        _first_token(base, process)
         yield base
     finally:
         process.terminate()
