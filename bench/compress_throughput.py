@@ -89,7 +89,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--target-tokens", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2, help="server threads")
+    parser.add_argument("--threads", type=int, default=1, help="server threads")
     args = parser.parse_args()
     if missing_reason():
         sys.exit(missing_reason())

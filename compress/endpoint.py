@@ -107,7 +107,8 @@ def describe_error(error: BaseException) -> str:
     import openai
 
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code}: {str(error.message)[:300]}"
+        message = str(error.message).removeprefix(f"Error code: {error.status_code} - ")
+        return f"HTTP {error.status_code}: {message[:300]}"
     if isinstance(error, openai.APITimeoutError):
         return "timed out"
     if isinstance(error, openai.APIConnectionError):

@@ -62,7 +62,7 @@ def die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def server_command(port: int, threads: int = 2, context: int = 2048) -> list[str]:
+def server_command(port: int, threads: int = 1, context: int = 2048) -> list[str]:
     return [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()),
             "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
             "--n_ctx", str(context), "--n_threads", str(threads)]
@@ -89,7 +89,7 @@ def _first_token(base: str, process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def llama_server(threads: int = 2, log: Path | None = None, timeout: float = 180):
+def llama_server(threads: int = 1, log: Path | None = None, timeout: float = 180):
     """Yields the base URL (``http://127.0.0.1:PORT/v1``) of a running server."""
     port = free_port()
     sink = open(log, "wb") if log else subprocess.DEVNULL
