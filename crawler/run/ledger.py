@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from output.records import version_sort_key
 
+from crawler.site.scope import ScopeBook
+
 NOT_REACHED = "linked, never fetched (no request reached it: redirected elsewhere or dropped)"
 
 
@@ -44,6 +46,8 @@ class DiscoveryLedger:
         self.reasons: dict[str, str] = {}                 # canonical path -> why it was not fetched
         self.sitemap_paths: dict[str, str] = {}           # in-scope page a sitemap lists -> version
         self.tried: list[str] = []                        # entry points, for the "found nothing" line
+        self.llms_paths: dict[str, str] = {}              # page llms.txt lists -> its path as listed
+        self.scope = ScopeBook()                          # the docs' extent and the links left out
 
     def book(self, version: str) -> VersionBook:
         return self.versions.setdefault(version, VersionBook())
@@ -94,6 +98,9 @@ class DiscoveryLedger:
             "empty_versions": self.empty_versions(),
             "sitemap_pages": len(self.sitemap_paths),
             "sitemap_unreached": self.sitemap_unreached(fetched),
+            "llms_txt_pages": len(self.llms_paths),
+            "llms_txt_unreached": sorted(listed for path, listed in self.llms_paths.items() if path not in fetched),
+            "scope": self.scope.to_dict(),
         }
 
 
@@ -127,9 +134,19 @@ def silence_problem(manifest: dict) -> str | None:
         return (f"no records: tried {tried}; {len(found)} version(s) requested"
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
                 f"{fetched} content page(s) fetched, {len(unfetched)} linked page(s) not fetched{example}, "
-                f"{len(failures)} failed{first} (the manifest lists discovery and failures)")
+                f"{len(failures)} failed{first}{skipped_views(manifest)} (the manifest lists discovery and failures)")
     empty = discovery.get("empty_versions") or []
     if empty:
-        return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "
-                f"(see the manifest's discovery: linked_not_fetched)")
+        return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)}"
+                f"{skipped_views(manifest)} (see the manifest's discovery: linked_not_fetched)")
     return None
+
+
+def skipped_views(manifest: dict) -> str:
+    """", 12 page(s) skipped as views (noindex 12; --keep-views RULE reads them)", or ""."""
+    views = manifest.get("skipped_pages") or {}
+    if not views:
+        return ""
+    counts = ", ".join(f"{rule} {entry['pages']}" for rule, entry in sorted(views.items()))
+    total = sum(entry["pages"] for entry in views.values())
+    return f", {total} page(s) skipped as views ({counts}; --keep-views RULE reads them)"
