@@ -54,6 +54,9 @@ class LinearRegex:
     def sub(self, replacement: str, text: str) -> str:
         return self._compiled.sub(replacement, text)
 
+    def finditer(self, text: str):
+        return self._compiled.finditer(text)
+
     def __reduce__(self):
         return LinearRegex, (self.pattern,)
 

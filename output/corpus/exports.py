@@ -19,8 +19,16 @@ Formats:
   ``ceil(target_tokens * 1.5) + 50``: the prompt asks for about the target and never less, so
   the reply needs room above it, and the margin absorbs the gap between our tokenizer and the
   model's; a reply cut off by ``max_tokens`` would be a truncated compression.
-* ``chat``: ``{"messages": [user prompt, assistant response]}``; records without a ``response``
-  field get the user turn only (counted in the summary as ``without_response``).
+* ``chat``: ``{"messages": [user prompt, assistant turn]}``. The assistant turn is the record's
+  ``completion`` (a compressed corpus: only rows whose checks passed, unless
+  ``include_flagged``) or its ``response``; records with neither get the user turn only
+  (counted in the summary as ``without_response``).
+* ``llms-txt``: ``output.corpus.llmstxt``: per version ``llms.txt`` and ``llms-full.txt`` (and
+  ``llms-small.txt`` from a compressed corpus), the latest version's also at the top.
+
+On a compressed corpus (``docprompts compress`` / ``import-batch``) the ``hf`` export adds the
+columns ``completion``, ``completion_tokens``, ``model``, ``finish_reason``, ``ok`` and ``checks``
+(the checks as a JSON string); the batch exports ignore the completion fields.
 """
 from __future__ import annotations
 
@@ -38,7 +46,7 @@ from output.corpus.dedup import dedup_records
 from output.records import RECORD_FIELDS, version_sort_key
 from output.safety import OutputError, current_umask
 
-FORMATS = ("hf", "openai-batch", "anthropic-batch", "chat")
+FORMATS = ("hf", "openai-batch", "anthropic-batch", "chat", "llms-txt")
 DEFAULT_MODELS = {"openai-batch": "gpt-4o-mini", "anthropic-batch": "claude-haiku-4-5"}
 MAX_TOKENS_FACTOR, MAX_TOKENS_MARGIN = 1.5, 50
 TEST_PERCENT = 5
@@ -93,10 +101,20 @@ def anthropic_request(record: dict, model: str) -> dict:
                        "messages": [{"role": "user", "content": record["prompt"]}]}}
 
 
-def chat_line(record: dict) -> dict:
+def assistant_turn(record: dict, include_flagged: bool = False) -> str | None:
+    """The completion of a compressed record (when its checks passed, or ``include_flagged``),
+    else a ``response`` field, else None."""
+    if "checks" in record:
+        passed = record["checks"].get("ok") or include_flagged
+        return record.get("completion") if passed and (record.get("completion") or "").strip() else None
+    return record.get("response") or None
+
+
+def chat_line(record: dict, include_flagged: bool = False) -> dict:
     messages = [{"role": "user", "content": record["prompt"]}]
-    if record.get("response"):
-        messages.append({"role": "assistant", "content": record["response"]})
+    answer = assistant_turn(record, include_flagged)
+    if answer:
+        messages.append({"role": "assistant", "content": answer})
     return {"messages": messages}
 
 
@@ -191,9 +209,10 @@ def _encode(line: dict) -> bytes:
     return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def _write_jsonl_format(records: list[dict], fmt: str, folder: Path, model: str | None) -> dict:
+def _write_jsonl_format(records: list[dict], fmt: str, folder: Path, model: str | None,
+                        include_flagged: bool = False) -> dict:
     if fmt == "chat":
-        lines = [chat_line(record) for record in records]
+        lines = [chat_line(record, include_flagged) for record in records]
         chunks = [[_encode(line) for line in lines]]
         names = ["chat.jsonl"]
         summary = {"with_response": sum(len(line["messages"]) == 2 for line in lines)}
@@ -236,11 +255,20 @@ _INT = {"chunk_index", "chunk_count", "text_tokens", "target_tokens", "max_input
         "prompt_tokens"}
 _LIST = {"path", "anchors", "versions", "duplicate_ids"}
 HF_COLUMNS = (*RECORD_FIELDS, "versions", "first_version", "last_version", "duplicate_ids")
+COMPLETION_COLUMNS = ("completion", "completion_tokens", "model", "finish_reason", "ok", "checks")
 
 
 def _kind(column: str) -> str:
-    return ("int64" if column in _INT else "list" if column in _LIST
-            else "bool" if column in ("is_latest", "is_prerelease") else "string")
+    return ("int64" if column in _INT | {"completion_tokens"} else "list" if column in _LIST
+            else "bool" if column in ("is_latest", "is_prerelease", "ok") else "string")
+
+
+def hf_row(record: dict, columns: tuple) -> dict:
+    row = {column: record.get(column) for column in columns}
+    if "checks" in columns:
+        row["ok"] = bool(record.get("checks", {}).get("ok"))
+        row["checks"] = json.dumps(record["checks"], ensure_ascii=False) if "checks" in record else None
+    return row
 
 
 def _arrow_type(column: str):
@@ -261,10 +289,11 @@ def _write_hf(records: list[dict], folder: Path, dedup_stats: dict) -> dict:
     import pyarrow.parquet as pq
 
     columns = HF_COLUMNS + (("response",) if any("response" in r for r in records) else ())
+    columns += COMPLETION_COLUMNS if any("checks" in r for r in records) else ()
     schema = pa.schema([(column, _arrow_type(column)) for column in columns])
     by_split = {"train": [], "test": []}
     for record in records:
-        by_split[split_of(record["id"])].append({column: record.get(column) for column in columns})
+        by_split[split_of(record["id"])].append(hf_row(record, columns))
     (folder / "data").mkdir()
     files, split_info = [], {}
     for split, rows in by_split.items():
@@ -409,12 +438,15 @@ def _check_target(out_dir: Path, force: bool) -> None:
 
 
 def export(records: list[dict], fmt: str, out_dir: str | os.PathLike, force: bool = False,
-           dedup: str = "exact", threshold: float = 0.8, model: str | None = None) -> dict:
+           dedup: str = "exact", threshold: float = 0.8, model: str | None = None,
+           include_flagged: bool = False) -> dict:
     """Write ``records`` as ``fmt`` into ``out_dir``; returns a summary (files, counts, stats)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir).resolve()          # "." or "dir/" still has a name to stage beside
     _check_target(out_dir, force)
+    if fmt == "llms-txt":
+        dedup = "none"          # every version's files hold all of that version's sections
     kept, stats = dedup_records(records, dedup, threshold)
     if not kept:
         raise ExportError("no records to export")
@@ -428,8 +460,12 @@ def export(records: list[dict], fmt: str, out_dir: str | os.PathLike, force: boo
         os.chmod(staging, 0o777 & ~current_umask())   # mkdtemp makes it 0700
         if fmt == "hf":
             summary = _write_hf(kept, staging, stats)
+        elif fmt == "llms-txt":
+            from output.corpus.llmstxt import write_llms_txt
+
+            summary = write_llms_txt(kept, staging)
         else:
-            summary = _write_jsonl_format(kept, fmt, staging, model)
+            summary = _write_jsonl_format(kept, fmt, staging, model, include_flagged)
         if out_dir.exists():              # a directory cannot be renamed over a non-empty one
             retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.replaced-", dir=out_dir.parent))
             os.replace(out_dir, retired / out_dir.name)

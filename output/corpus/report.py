@@ -118,6 +118,45 @@ def _table(headers: list[str], rows: list[list], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+CHECK_NAMES = ("failed", "empty", "echo", "below_target", "over_target", "introduced_terms")
+
+
+def checks_section(records: list[dict]) -> list[str]:
+    """For a compressed corpus (``docprompts compress`` / ``import-batch``): how many completions
+    passed, which checks failed, per version, and the flagged rows with their reasons."""
+    checked = [record for record in records if "checks" in record]
+    if not checked:
+        return []
+    counts = Counter(name for record in checked for name in CHECK_NAMES if record["checks"].get(name))
+    passed = sum(bool(record["checks"].get("ok")) for record in checked)
+    versions = sorted({record["version"] for record in checked}, key=version_sort_key)
+    per_version = [[version, sum(r["version"] == version for r in checked),
+                    sum(r["version"] == version and bool(r["checks"].get("ok")) for r in checked),
+                    *(sum(r["version"] == version and bool(r["checks"].get(name)) for r in checked)
+                      for name in CHECK_NAMES)] for version in versions]
+    flagged = [record for record in checked if not record["checks"].get("ok")][:MAX_ROWS]
+    targets = [record["target_tokens"] for record in checked]
+
+    def reason(record: dict) -> str:
+        failed = [name for name in CHECK_NAMES if record["checks"].get(name)]
+        terms = record["checks"].get("introduced_terms") or []
+        return ", ".join(failed) + (f" ({', '.join(terms[:8])})" if terms else "") or record.get("error", "")
+
+    return [
+        "<h2>Completion checks</h2>",
+        f"<p>{passed} of {len(checked)} completions passed every check "
+        f"(model {escape(', '.join(sorted({str(r.get('model')) for r in checked})))}).</p>",
+        bar_chart("checks", "Completions failing each check",
+                  [(name, counts[name], _number(counts[name])) for name in CHECK_NAMES]),
+        histogram("completion-tokens", f"Completion tokens (target {max(targets)} at most)",
+                  [record.get("completion_tokens", 0) for record in checked], max(targets)),
+        _table(["version", "records", "ok", *CHECK_NAMES], per_version, "no versions"),
+        _table(["id", "version", "title", "reason"],
+               [[r["id"], r["version"], r.get("title", ""), reason(r)] for r in flagged],
+               "no flagged completions"),
+    ]
+
+
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:820px;color:#222}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
 figure{margin:12px 0}figcaption{font-weight:600;margin-bottom:4px}
@@ -170,6 +209,7 @@ def build_report(records: list[dict], manifest: dict | None) -> str:
         "<h2>Time</h2>",
         bar_chart("slowest-pages", f"Slowest pages (top {len(slowest)}, seconds)",
                   [(_page_label(p["url"]), p["seconds"], f"{p['seconds']:.3f}s") for p in slowest]),
+        *checks_section(records),
         "<h2>Failures and broken links</h2>",
         _table(["url", "reason"], [[f.get("url", ""), f.get("reason", "")] for f in failures],
                "no failed pages"),
