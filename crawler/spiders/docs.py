@@ -148,6 +148,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                 "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
+        crawler.signals.connect(spider.robots_sitemaps, signal=scrapy.signals.robots_parsed)
         # Conditional requests: Scrapy's cache revalidates with ETag / Last-Modified. Not for pages
         # read in a browser: a 304 answer to the browser's navigation aborts it (their rendered
         # DOM is compared by its hash instead, as every page's is).

@@ -25,7 +25,10 @@ class SiteListsMixin:
         and llms-full.txt (llmstxt.org)."""
         self.ledger.tried.append(self.base_url + "/sitemap.xml")
         yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
-        yield self.request("/robots.txt", self.parse_robots, probe=True)
+        if not self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            # Obeying robots.txt, Scrapy fetches it once anyway: its Sitemap: lines come with
+            # the robots_parsed signal (robots_sitemaps), not from a second request.
+            yield self.request("/robots.txt", self.parse_robots, probe=True)
         for name in ("/llms.txt", "/llms-full.txt"):
             self.ledger.tried.append(self.base_url + name)
             yield self.request(name, self.parse_llms_txt, probe=True)
@@ -33,6 +36,15 @@ class SiteListsMixin:
     def parse_robots(self, response):
         for location in discovery.robots_sitemaps(response.text if hasattr(response, "text") else ""):
             yield self.request(urlsplit(urljoin(response.url, location)).path, self.parse_sitemap, probe=True)
+
+    def robots_sitemaps(self, robotparser, request) -> None:
+        """Scrapy's robots.txt middleware parsed this host's robots.txt: its Sitemap: lines are
+        one more list of pages (Protego, Scrapy's default parser, reads them)."""
+        if urlsplit(request.url).netloc != self.netloc:
+            return
+        for location in getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []:
+            self.crawler.engine.crawl(self.request(urlsplit(urljoin(request.url, location)).path,
+                                                   self.parse_sitemap, probe=True))
 
     def parse_llms_txt(self, response):
         """llms.txt (llmstxt.org): the site's own list of its documentation for language models.

@@ -300,8 +300,9 @@ def test_every_request_stayed_in_scope(crawl):
     for entry in entries:
         path = entry.path.split("?", 1)[0]
         assert entry.method == "GET", entry
-        # robots.txt, the sitemap (one more list of pages) and the documentation, nothing else
-        assert path in (faults.ROBOTS, "/sitemap.xml") or path.startswith("/docs/"), entry
+        # robots.txt, the site's own lists of its pages (sitemap.xml, llms.txt) and the
+        # documentation, nothing else
+        assert path in (faults.ROBOTS, "/sitemap.xml", "/llms.txt", "/llms-full.txt") or path.startswith("/docs/"), entry
         assert entry.headers.get("User-Agent", "").startswith("docprompts/"), entry
     paths = [entry.path for entry in entries]
     first_robots = paths.index(faults.ROBOTS)

@@ -76,3 +76,22 @@ def test_a_sitemap_only_version_with_no_page_left_exits_1_and_is_named(tmp_path)
     assert result.returncode == 1, result.stderr[-3000:]
     assert "version(s) found and requested yielded no records: 0.8" in result.stderr
     assert read_manifest(out)["discovery"]["empty_versions"] == ["0.8"]
+
+
+def test_a_sitemap_named_only_by_robots_txt_is_read(tmp_path):
+    """robots.txt's Sitemap: line is the only way to this sitemap (not at /sitemap.xml): read
+    from the robots.txt Scrapy fetches to obey it, so the version it names is crawled."""
+    site = tmp_path / "site"
+    shutil.copytree(MKDOCS, site)
+    shutil.copytree(site / "1.0", site / "0.9")
+    root_sitemap(site, ["/0.9/", "/0.9/configuration/", "/0.9/routing/"])
+    (site / "maps").mkdir()
+    (site / "sitemap.xml").rename(site / "maps" / "pages.xml")
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n\nSitemap: /maps/pages.xml\n")
+    out = tmp_path / "out.jsonl"
+    with serve_directory(site) as base_url:
+        result = run_docprompts("crawl", "mkdocs", "--base-url", base_url, "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    records, manifest = read_records(out), read_manifest(out)
+    assert {r["version"] for r in records} >= {"0.9", "1.0", "1.1"}
+    assert manifest["discovery"]["versions"]["0.9"]["found_by"] == ["sitemap"]
