@@ -25,7 +25,7 @@ _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=False)
 
 
-@dataclass
+@dataclass(slots=True)   # a page may hold millions: no __dict__ each
 class Block:
     kind: str                 # heading | paragraph | item | code | table
     text: str                 # Markdown
