@@ -1,6 +1,8 @@
 """The compression prompt, in the reference format (``shared/seed-prompt.txt``)."""
 from __future__ import annotations
 
+from .tokenizer import ADDITIVE_ENCODINGS
+
 PROMPT_TEMPLATE = (
     "Task: Compress the following text to approximately {target} tokens for use as an AI system prompt.\n"
     "Rules:\n"
@@ -42,5 +44,3 @@ def prompt_tokens(header: str, text: str, text_tokens: int, count) -> int:
         return count(header) + text_tokens
     return count(header + text)
 
-
-ADDITIVE_ENCODINGS = ("cl100k_base", "o200k_base")
