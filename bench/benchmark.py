@@ -30,9 +30,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from output.corpus_cli import format_stats  # noqa: E402
+from output.corpus.cli import format_stats  # noqa: E402
 from output.coverage import markdown_to_plain, ngrams  # noqa: E402
-from output.dedup import dedup_records  # noqa: E402
+from output.corpus.dedup import dedup_records  # noqa: E402
 from output.jsonl import AtomicJsonlWriter  # noqa: E402
 from tests.acceptance.test_kafka_mirror import gold_pages, records_by_page  # noqa: E402
 from tests.conftest import read_records  # noqa: E402
@@ -162,8 +162,8 @@ def main() -> None:
             # The shipped profile pins all but the 3 newest releases; a copy without the pin
             # refetches every page (no validators on the mirror: each body is hashed).
             unpinned = Path(folder) / "kafka-unpinned.toml"
-            unpinned.write_text((PROJECT / "crawler/sites/kafka.toml").read_text().replace(
-                "refetch_newest = 3", "# (not pinned)").replace('plugin = "kafka"', 'plugin = "crawler.sites.kafka"'))
+            unpinned.write_text((PROJECT / "crawler/site/sites/kafka.toml").read_text().replace(
+                "refetch_newest = 3", "# (not pinned)").replace('plugin = "kafka"', 'plugin = "crawler.site.sites.kafka"'))
             incremental = {}
             for label, site in () if args.quick else (("kafka profile (3 newest releases refetched)", ("kafka",)),
                                 ("every release refetched", ("--profile", str(unpinned)))):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from output.corpus_cli import format_stats  # noqa: E402
-from output.dedup import dedup_records  # noqa: E402
+from output.corpus.cli import format_stats  # noqa: E402
+from output.corpus.dedup import dedup_records  # noqa: E402
 from output.jsonl import read_jsonl  # noqa: E402
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import html as lxml_html  # noqa: E402
 
-from crawler.clean import text_of  # noqa: E402
+from crawler.page.clean import text_of  # noqa: E402
 from output.coverage import markdown_to_plain, recall  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/hostile_pages.py [NAME ...]
 
-Each page goes through ``crawler.pages.process_page`` (the workers' code) in a fresh process;
+Each page goes through ``crawler.page.process.process_page`` (the workers' code) in a fresh process;
 printed: seconds, peak RSS of that process, records, and whether it was failed instead
 (a page that cannot be parsed fully is failed, never truncated).
 """
@@ -44,9 +44,9 @@ PAGES = {"nested_divs": nested_divs, "unclosed_spans": unclosed_spans, "tiny_hea
 
 def run(name: str, queue) -> None:
     from compress.budget import Budget
-    from crawler.pages import PageInfo, process_page
-    from crawler.profiles import profile_from_dict
-    from crawler.workers import counter_for
+    from crawler.page.process import PageInfo, process_page
+    from crawler.site.profiles import profile_from_dict
+    from crawler.run.workers import counter_for
 
     profile = profile_from_dict({"name": "bench", "source": "bench", "entry": "/docs/",
                                  "versions": {"url_pattern": "^/docs/(?P<slug>[^/]+)/"},

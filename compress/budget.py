@@ -12,10 +12,10 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from crawler.extract import Block
-from crawler.sections import Section
+from crawler.page.extract import Block
+from crawler.page.sections import Section
 
-from .tokenizer import TokenCounter
+from compress.tokenizer import TokenCounter
 
 Counter = TokenCounter  # exact counts, one text or a batch
 MIN_RATIO_TARGET = 16

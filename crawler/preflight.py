@@ -1,6 +1,6 @@
 """``docprompts crawl URL``: from a URL to a profile, before anything is crawled or written.
 
-Fetch the page, detect its generator (``crawler.detect``), take the shipped profile for it (or
+Fetch the page, detect its generator (``crawler.site.detect``), take the shipped profile for it (or
 the generic fallback, with a warning), point it at the URL (entry page, public host, scope),
 list the versions the page names and check ``--versions`` against them: a wrong name fails
 here, in one line, before an output file exists.
@@ -17,11 +17,11 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from .detect import GENERIC_PROFILE, Detection, detect_generator
-from .hooks import hooks_for
-from .profiles import SiteProfile
-from .sites import load_site
-from .versionmenu import UNVERSIONED, matches_request
+from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
+from crawler.site.hooks import hooks_for
+from crawler.site.profiles import SiteProfile
+from crawler.site.sites import load_site
+from crawler.site.versionmenu import UNVERSIONED, matches_request
 
 SCOPED_BY_URL = {GENERIC_PROFILE, "docsy"}   # profiles whose scope is the URL's first folder
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
@@ -58,7 +58,7 @@ def fetch(url: str, timeout: float = 20) -> tuple[str, str]:
         raise PreflightError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
     if content_type and "html" not in content_type.lower():
         raise PreflightError(f"{url} is not HTML (Content-Type: {content_type})")
-    from .charset import decode_html
+    from crawler.page.charset import decode_html
 
     return final, decode_html(body, _charset(content_type))[0]
 
@@ -121,7 +121,7 @@ def redirect_target(html_text: str, page_path: str) -> str | None:
     """Where a page that only redirects (script, meta refresh) sends the visitor, as a path;
     None for a page with content. The stub's single link is the target when its script is not
     one ``discovery`` reads (mike's ``window.location.replace("latest/" + ...)``)."""
-    from . import discovery
+    from crawler.site import discovery
 
     doc = lxml_html.document_fromstring(html_text)
     stub = discovery.redirect_stub(doc, page_path)
@@ -138,7 +138,7 @@ def redirect_target(html_text: str, page_path: str) -> str | None:
 
 
 def shipped_for_host(host: str) -> SiteProfile | None:
-    from .sites import builtin_profiles
+    from crawler.site.sites import builtin_profiles
 
     for profile in builtin_profiles().values():
         if profile.public_base_url and urlsplit(profile.public_base_url).hostname == host:

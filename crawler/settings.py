@@ -21,24 +21,24 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-ITEM_PIPELINES = {"crawler.pipelines.OutputPipeline": 500}
-# The crawl budget and session-id-free URLs (crawler/limits.py), after DepthMiddleware (900).
-SPIDER_MIDDLEWARES = {"crawler.limits.CrawlBudgetMiddleware": 800}
+ITEM_PIPELINES = {"crawler.run.pipelines.OutputPipeline": 500}
+# The crawl budget and session-id-free URLs (crawler/run/limits.py), after DepthMiddleware (900).
+SPIDER_MIDDLEWARES = {"crawler.run.limits.CrawlBudgetMiddleware": 800}
 # Scrapy's retries, plus each attempt listed in the manifest and Retry-After honoured.
-# Pages an interrupted run finished are replayed from its journal, not fetched (crawler/state.py).
+# Pages an interrupted run finished are replayed from its journal, not fetched (crawler/run/state.py).
 DOWNLOADER_MIDDLEWARES = {"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                          "crawler.faults.LoggingRetryMiddleware": 550,
-                          "crawler.state.ReplayCompletedPages": 50,
+                          "crawler.run.faults.LoggingRetryMiddleware": 550,
+                          "crawler.run.state.ReplayCompletedPages": 50,
                           "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-                          "crawler.middlewares.HeadOnlyMetaRefreshMiddleware": 580}
-EXTENSIONS = {"crawler.progress.ProgressBar": 500}
+                          "crawler.run.middlewares.HeadOnlyMetaRefreshMiddleware": 580}
+EXTENSIONS = {"crawler.run.progress.ProgressBar": 500}
 
 # docprompts' own settings (the CLI sets them; `scrapy crawl -s` can too)
 DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
 DOCPROMPTS_PROGRESS = False     # a progress bar on stderr
 DOCPROMPTS_WORKERS = -1        # page-processing processes (-1: one per core, up to 4; 0: inline)
 DOCPROMPTS_PAGE_TIMEOUT = 120   # seconds of processing per page before it fails (processing_timeout)
-# Crawl budget (crawler/limits.py); a limit reached is named in the manifest and exits 1.
+# Crawl budget (crawler/run/limits.py); a limit reached is named in the manifest and exits 1.
 DOCPROMPTS_MAX_PAGES = 50_000
 DOCPROMPTS_MAX_PAGES_PER_VERSION = 2_000
 DOCPROMPTS_MAX_VERSIONS = 200

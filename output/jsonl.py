@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .safety import OutputError, new_file_mode, output_target
+from output.safety import OutputError, new_file_mode, output_target
 
 FLUSH_BYTES = 1 << 20
 

@@ -6,7 +6,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .jsonl import write_atomically
+from output.jsonl import write_atomically
 
 
 @dataclass
@@ -33,7 +33,7 @@ class RunManifest:
     finished_at: str = ""
     duration_seconds: float = 0.0
     versions: dict = field(default_factory=dict)
-    discovery: dict = field(default_factory=dict)             # crawler.ledger: per version, per page
+    discovery: dict = field(default_factory=dict)             # crawler.run.ledger: per version, per page
     pages: list[PageReport] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
     broken_links: list[str] = field(default_factory=list)
@@ -43,7 +43,7 @@ class RunManifest:
     delta: dict = field(default_factory=lambda: dict.fromkeys(
         ("new", "changed", "unchanged", "removed", "pages_changed", "pages_unchanged"), 0))
     resumed_pages: int = 0                                     # pages a killed run had finished
-    limits_reached: list[dict] = field(default_factory=list)   # crawl budget hit (crawler.limits)
+    limits_reached: list[dict] = field(default_factory=list)   # crawl budget hit (crawler.run.limits)
     interrupted: str = ""
     records: int = 0
     text_tokens: int = 0

@@ -17,12 +17,12 @@ from output.jsonl import AtomicJsonlWriter, write_atomically
 from output.manifest import PageReport, manifest_path_for
 from output.records import version_sort_key
 
-from ..limits import EXAMPLES_KEPT
-from ..pipelines import write_final_output
-from ..spiders.docs import DocsSpider, add_counts
-from ..state import PageDone
-from .ledgers import merge_ledger
-from .run import RunRecord, SharedRun, redacted
+from crawler.run.limits import EXAMPLES_KEPT
+from crawler.run.pipelines import write_final_output
+from crawler.spiders.docs import DocsSpider
+from crawler.run.state import PageDone, add_counts
+from crawler.distributed.ledgers import merge_ledger
+from crawler.distributed.run import RunRecord, SharedRun, redacted
 
 
 def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
@@ -78,7 +78,7 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
 
 
 def merge_limits(per_process) -> list[dict]:
-    """The limits the processes' crawl budgets reached (``crawler/limits.py``), one entry each."""
+    """The limits the processes' crawl budgets reached (``crawler/run/limits.py``), one entry each."""
     merged: dict[tuple, dict] = {}
     for entries in per_process:
         for entry in entries:

@@ -10,11 +10,10 @@ import sys
 from compress.budget import BudgetError
 from compress.tokenizer import TokenizerError
 
-from ..profiles import ProfileError
-from ..spiders.docs import ConfigError
-from .run import RedisUnavailable
+from crawler.site.profiles import ProfileError
+from crawler.options import EXIT_USAGE, ConfigError
+from crawler.distributed.run import RedisUnavailable
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
 def add_crawl_options(crawl: argparse.ArgumentParser) -> None:
@@ -47,10 +46,10 @@ def is_distributed(args) -> bool:
 def main(args) -> int:
     try:
         if args.command == "worker":
-            from .worker import run_worker
+            from crawler.distributed.worker import run_worker
 
             return run_worker(args)
-        from .coordinator import run_coordinator
+        from crawler.distributed.coordinator import run_coordinator
 
         return run_coordinator(args)
     except (RedisUnavailable, ConfigError, ProfileError, BudgetError, TokenizerError) as error:

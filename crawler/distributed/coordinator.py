@@ -17,13 +17,14 @@ from pathlib import Path
 
 import redis
 
-from ..hooks import hooks_for
-from ..sites import builtin_profiles, load_site
-from ..spiders.docs import ConfigError, parse_base_url
-from ..state import StateStore, run_fingerprint
-from .cli import EXIT_PARTIAL
-from .processes import crawler_process, start_crawl
-from .run import FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, connect, redacted, run_id_for
+from crawler.options import (EXIT_PARTIAL, ConfigError, check_options, check_reachable, parse_base_url,
+                             parse_crawl_job, scrapy_overrides)
+from crawler.run.summary import dedup_output, summarise
+from crawler.site.hooks import hooks_for
+from crawler.site.sites import builtin_profiles, load_site
+from crawler.run.state import StateStore, run_fingerprint
+from crawler.distributed.processes import crawler_process, start_crawl
+from crawler.distributed.run import FINISHED, RUNNING, RedisUnavailable, RunRecord, SharedRun, connect, redacted, run_id_for
 
 
 def job_arguments(args) -> list[argparse.Namespace]:
@@ -32,8 +33,6 @@ def job_arguments(args) -> list[argparse.Namespace]:
         raise ConfigError("--jobs needs --redis URL")
     if not args.jobs:
         return [args]
-    from ..cli import build_parser
-
     path = Path(args.jobs)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -46,7 +45,7 @@ def job_arguments(args) -> list[argparse.Namespace]:
         complaint = io.StringIO()
         try:
             with contextlib.redirect_stderr(complaint):   # argparse's usage text: not ours to print
-                job = build_parser().parse_args(["crawl", *shlex.split(line)])
+                job = parse_crawl_job(shlex.split(line))
         except (SystemExit, ValueError):
             reason = (complaint.getvalue().strip().splitlines() or ["unbalanced quotes"])[-1]
             raise ConfigError(f"--jobs {path}, line {number}: not valid crawl options "
@@ -62,15 +61,13 @@ def job_arguments(args) -> list[argparse.Namespace]:
 
 def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
     """Check a crawl as ``docprompts crawl`` does, then create its run in Redis or find it again."""
-    from .. import cli as single
-
-    budget = single.check_options(args)
+    budget = check_options(args)
     if bool(args.site) == bool(args.profile):
         raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) + ") or --profile FILE, not both")
     profile = load_site(args.profile or args.site)
     hooks_for(profile)
     base_url = parse_base_url(args.base_url, profile.public_base_url)
-    single.check_reachable(base_url + profile.entry)
+    check_reachable(base_url + profile.entry)
     out = str(Path(args.out).resolve())
     record = RunRecord(
         run_id=run_id_for(out),
@@ -80,7 +77,7 @@ def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
         spider_options={"versions": args.versions, "target_tokens": args.target_tokens, "ratio": args.ratio,
                         "max_input_tokens": args.max_input_tokens, "encoding": args.encoding,
                         "min_section_tokens": args.min_section_tokens, "full": bool(args.full)},
-        scrapy_settings=single.scrapy_overrides(args.set), out=out,
+        scrapy_settings=scrapy_overrides(args.set), out=out,
         state=str(Path(args.state).resolve()) if args.state else None,
         fingerprint=run_fingerprint(profile, budget),
         crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -133,8 +130,7 @@ def run_coordinator(args) -> int:
 
 def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
     """After the crawl: assemble a finished run, or say how to resume it (exit 1)."""
-    from .. import cli as single
-    from .assembly import assemble
+    from crawler.distributed.assembly import assemble
 
     lost = crawler.spider.redis_lost if crawler is not None and crawler.spider is not None else None
     if lost:
@@ -157,5 +153,5 @@ def finish_job(args, record: RunRecord, shared: SharedRun, crawler) -> int:
               f"the run stays in Redis: run the same command again to resume it", file=sys.stderr)
         return EXIT_PARTIAL
     if args.dedup != "none":
-        single.dedup_output(Path(record.out), args.dedup, started)
-    return single.summarise(Path(record.out), started)
+        dedup_output(Path(record.out), args.dedup, started)
+    return summarise(Path(record.out), started)

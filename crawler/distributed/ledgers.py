@@ -1,4 +1,4 @@
-"""The discovery ledger (``crawler/ledger.py``) of a distributed run: each process keeps its own
+"""The discovery ledger (``crawler/run/ledger.py``) of a distributed run: each process keeps its own
 and ships what is new in it with each message; the coordinator merges every message into one
 ledger, so the manifest's ``discovery`` (and the exit code it decides) is the single-process one.
 
@@ -6,7 +6,7 @@ Plain functions over ``DiscoveryLedger``; a delta is JSON (lists, not sets).
 """
 from __future__ import annotations
 
-from ..ledger import DiscoveryLedger
+from crawler.run.ledger import DiscoveryLedger
 
 _SETS = ("linked", "fetched", "stubs", "with_records")
 _COUNTS = ("records", "text_tokens")

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from .run import RunRecord, SharedRun
+from crawler.distributed.run import RunRecord, SharedRun
 
 
 def crawler_process(args):
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.reactor import install_reactor
 
-    from .. import cli as single
+    from crawler.run.logs import install_json_logging
 
     settings = base_settings(args)
     process = CrawlerProcess(settings)
     # Crawlers are made here, one per run with its own settings: the reactor is installed once.
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     if args.log_json:
-        single.install_json_logging(settings.get("LOG_LEVEL"))
+        install_json_logging(settings.get("LOG_LEVEL"))
     return process
 
 
@@ -38,7 +38,7 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     """One run's crawl in this process: scrapy-redis's frontier with leases, results to Redis."""
     from scrapy.crawler import Crawler
 
-    from .spider import DistributedDocsSpider
+    from crawler.distributed.spider import DistributedDocsSpider
 
     settings = base_settings(args)
     # Above "project": CrawlerProcess.crawl merges the process's own settings (crawler/settings.py,
@@ -49,7 +49,7 @@ def start_crawl(process, args, record: RunRecord, shared: SharedRun, role: str):
     settings.set("SCHEDULER", "crawler.distributed.scheduler.LeasedScheduler", priority=per_run)
     # The crawl budget and session-id-free URLs as in a single-process run (each process counts
     # its own requests; what it refused is shipped), then the whole output shipped.
-    settings.set("SPIDER_MIDDLEWARES", {"crawler.limits.CrawlBudgetMiddleware": 800,
+    settings.set("SPIDER_MIDDLEWARES", {"crawler.run.limits.CrawlBudgetMiddleware": 800,
                                         "crawler.distributed.spider.ShipResults": 1}, priority=per_run)
     settings.set("ITEM_PIPELINES", {}, priority=per_run)   # records travel in the shipped messages
     settings.set("DOCPROMPTS_WORKERS", args.workers, priority=per_run)

@@ -73,7 +73,7 @@ class RunRecord:
     coordinator: str = field(default_factory=socket.gethostname)
 
     def load_profile(self):
-        from ..sites import load_site
+        from crawler.site.sites import load_site
 
         if self.profile_toml is None:
             return load_site(self.profile)

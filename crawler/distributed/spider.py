@@ -15,12 +15,12 @@ import redis
 import scrapy
 from scrapy.exceptions import DontCloseSpider
 
-from ..ledger import DiscoveryLedger
-from ..spiders.docs import DocsSpider
-from ..state import PageDone
-from .ledgers import ledger_delta, merge_ledger
-from .run import RunRecord, SharedRun
-from .scheduler import LEASE, LOCAL
+from crawler.run.ledger import DiscoveryLedger
+from crawler.spiders.docs import DocsSpider
+from crawler.run.state import PageDone
+from crawler.distributed.ledgers import ledger_delta, merge_ledger
+from crawler.distributed.run import RunRecord, SharedRun
+from crawler.distributed.scheduler import LEASE, LOCAL
 
 COORDINATOR, WORKER = "coordinator", "worker"
 # Manifest lists a page's processing appends to; shipped as "what is new since the last message".

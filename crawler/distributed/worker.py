@@ -8,9 +8,9 @@ import time
 
 import redis
 
-from .cli import EXIT_OK, EXIT_PARTIAL
-from .processes import crawler_process, start_crawl
-from .run import RUNNING, SharedRun, active_runs, connect, redacted
+from crawler.options import EXIT_OK, EXIT_PARTIAL
+from crawler.distributed.processes import crawler_process, start_crawl
+from crawler.distributed.run import RUNNING, SharedRun, active_runs, connect, redacted
 
 
 def run_worker(args) -> int:

@@ -1,1 +1,1 @@
-"""Scrapy spiders: thin glue over the pure page pipeline (crawler.pages)."""
+"""Scrapy spiders: thin glue over the pure page pipeline (crawler.page.process)."""

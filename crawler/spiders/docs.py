@@ -5,7 +5,7 @@
 From the profile's entry page (and ``versions.json`` where the site has one) it learns the
 releases from the site itself, fetches each version's seed pages and follows the links that
 stay inside that version's documentation. Page content goes through the worker processes
-(``crawler.workers`` -> ``crawler.pages.process_page``); this module only moves data.
+(``crawler.run.workers`` -> ``crawler.page.process.process_page``); this module only moves data.
 """
 from __future__ import annotations
 
@@ -25,64 +25,28 @@ from compress.budget import Budget
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
-from .. import discovery
-from ..accounting import watch_pages
-from ..clean import ContentNotFound
-from ..faults import failure_kind
-from ..hooks import hooks_for
-from ..ledger import DiscoveryLedger
-from ..pages import MissingTemplateContext, PageInfo
-from ..profiles import ProfileError, SiteProfile
-from ..render import parse_template_context
-from ..sites import load_site
-from ..state import PageDone, StateStore, body_hash, prompt_hash, run_fingerprint
-from ..maintext import SAMPLE_PAGES, layout_drift
-from ..versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
-from ..workers import PageFailed, PageWorkers, default_processes, release_freed_memory
-
-_VERSION_ARGUMENT = re.compile(r"^[\w.+-]+$")  # the site's own names: "2.0", "v3", "next", "stable"
-
-
-class ConfigError(ValueError):
-    """Bad spider arguments: reported as one line, exit status 2."""
-
-
-def parse_version_filter(value: str | None) -> str | set[str]:
-    value = (value or "all").strip()
-    if value in ("all", "latest"):
-        return value
-    versions = {part.strip() for part in value.split(",") if part.strip()}
-    bad = sorted(part for part in versions if not _VERSION_ARGUMENT.match(part))
-    if bad or not versions:
-        raise ConfigError(f"--versions: expected all, latest or a list of the site's version names "
-                          f"like 2.0,3.9 or 2.0,next (got {value!r})")
-    return versions
-
-
-def parse_base_url(value: str | None, default: str | None) -> str:
-    if not value and not default:
-        raise ConfigError("this profile has no public_base_url: give --base-url URL")
-    url = (value or default).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http(s) URL like https://kafka.apache.org (got {value!r})")
-    return url
-
+from crawler.site import discovery
+from crawler.run.accounting import watch_pages
+from crawler.page.clean import ContentNotFound
+from crawler.run.faults import failure_kind
+from crawler.site.hooks import hooks_for
+from crawler.run.ledger import DiscoveryLedger
+from crawler.page.process import MissingTemplateContext, PageInfo, PageResult
+from crawler.site.profiles import ProfileError, SiteProfile
+from crawler.page.render import parse_template_context
+from crawler.site.sites import load_site
+from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next_state, page_delta,
+                               pinned_versions, run_fingerprint, unchanged_page)
+from crawler.page.maintext import SAMPLE_PAGES, layout_drift
+from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
+from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
+from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def _number(value, name: str, kind=int):
-    if value is None or value == "":
-        return None
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"--{name.replace('_', '-')} must be a number (got {value!r})") from None
 
 
 class DocsSpider(scrapy.Spider):
@@ -106,11 +70,11 @@ class DocsSpider(scrapy.Spider):
         self.allowed_domains = [self.host]
         self.version_filter = parse_version_filter(versions)
         self.budget = Budget(
-            target_tokens=_number(target_tokens, "target_tokens"),
-            max_input_tokens=_number(max_input_tokens, "max_input_tokens"),
-            ratio=_number(ratio, "ratio", float),
+            target_tokens=number_option(target_tokens, "target_tokens"),
+            max_input_tokens=number_option(max_input_tokens, "max_input_tokens"),
+            ratio=number_option(ratio, "ratio", float),
             encoding=encoding,
-            min_section_tokens=_number(min_section_tokens, "min_section_tokens"),
+            min_section_tokens=number_option(min_section_tokens, "min_section_tokens"),
         )
         self.workers: PageWorkers | None = None   # set in from_crawler (needs settings)
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -157,7 +121,7 @@ class DocsSpider(scrapy.Spider):
         spider.workers = PageWorkers(default_processes() if processes < 0 else processes,
                                      spider.budget.encoding,
                                      crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
-        watch_pages(crawler, spider)   # no page lost silently (crawler/accounting.py)
+        watch_pages(crawler, spider)   # no page lost silently (crawler/run/accounting.py)
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
@@ -300,13 +264,7 @@ class DocsSpider(scrapy.Spider):
         yield from self.probe_newer_versions()
 
     def pinned_versions(self) -> set[str]:
-        """With a previous run and ``refetch_newest = N``: its older releases are not fetched
-        again (old releases never change); their records carry over as unchanged."""
-        keep = self.profile.versions.refetch_newest
-        seen = sorted({page.version for page in self.previous.values()}, key=version_sort_key)
-        if self.full or not keep or not seen:
-            return set()
-        return set(seen[:-keep])
+        return pinned_versions(self.previous, self.profile.versions.refetch_newest, self.full, version_sort_key)
 
     def wanted(self, slug: str, version: str) -> bool:
         if version in self.pinned:
@@ -387,108 +345,125 @@ class DocsSpider(scrapy.Spider):
 
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
+        """One documentation page: route it to the page pipeline (a worker process), its
+        records to the output, and its links, redirect map and version links back to the crawl."""
+        page = self.claim_page(response, context)
+        if page is None:
+            return
+        path, slug, kinds = page
+        version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
+        digest = body_hash(response.body)
+        journaled = self.completed.get(response.url)   # finished by an interrupted run
+        earlier = journaled or (None if self.full else unchanged_page(self.previous.get(path), response.url, digest))
+        if earlier is not None:   # its records are in the journal, or unchanged since the last run
+            for output in self.replay(response, earlier, slug):
+                yield output
+            if journaled is None and self.output is not None:
+                self.output.page_done(earlier, self.public_base_url + path)
+            return
+        info = PageInfo(self.profile.name, self.profile.source, version, slug,
+                        slug == self.latest_slug, path, self.public_base_url + path, response.url,
+                        is_prerelease=is_prerelease(slug, version, self.profile.versions),
+                        check_layout=self.sample_layout(version))
+        result = None
+        async for output in self.process_page(response, info, kinds, context):
+            if isinstance(output, PageResult):
+                result = output
+            else:
+                yield output   # the template context to fetch first
+        if result is None:
+            return
+        links = self.documentation_links(response.url, result.links)
+        records, hashes, statuses = page_delta([record.to_dict() for record in result.records],
+                                               self.previous_records, self.full or not self.state)
+        done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
+                        links=links, version_links=result.version_links,
+                        redirects=result.redirects, records=hashes,
+                        emitted=[record["id"] for record in records], delta=statuses)
+        for record in records:
+            yield record
+        self.account_page(response, result, done)
+        for request in self.follow_page(response, result, links, slug):
+            yield request
+
+    def claim_page(self, response, context: dict | None):
+        """(path, slug, page kinds) of a documentation page this run has not processed yet, or
+        None: not HTML, out of scope, another name of a page already claimed, an alias path."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail_not_html(response)
-            return
+            return None
         path = self.hooks.canonical_path(urlsplit(response.url).path)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
                 self.fail(response.url, f"redirected out of scope to {path}", "out_of_scope")
-            return
+            return None
         slug = self.slug_of(path, kinds)
         if self.resolve_alias(slug) != slug:
-            return  # "latest/..." pages are another version's pages under a second name
+            return None  # "latest/..." pages are another version's pages under a second name
         if path in self.claimed and context is None:
-            return  # the same page under a second URL (a redirect, "dir/" and "dir/index.html")
+            return None  # the same page under a second URL (a redirect, "dir/" and "dir/index.html")
         self.claimed.add(path)
-        done = self.completed.get(response.url)
-        if done is not None:   # finished by the interrupted run: its records are in the journal
-            for output in self.replay(response, done, slug):
-                yield output
-            return
-        version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
-        info = PageInfo(self.profile.name, self.profile.source, version, slug,
-                        slug == self.latest_slug, path, self.public_base_url + path, response.url,
-                        is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
-        digest = body_hash(response.body)
-        previous = self.previous.get(path)
-        if previous is not None and previous.body_sha256 == digest and not self.full:
-            unchanged = PageDone(**{**previous.to_json(), "url": response.url, "emitted": [],
-                                    "delta": {"unchanged": len(previous.records), "pages_unchanged": 1}})
-            if unchanged.report:
-                unchanged.report = {**unchanged.report, "url": response.url}
-            for output in self.replay(response, unchanged, slug):
-                yield output
-            self.output and self.output.page_done(unchanged, info.public_url)
-            return
+        return path, slug, kinds
+
+    async def process_page(self, response, info: PageInfo, kinds, context: dict | None):
+        """The page through the page pipeline in a worker: yields its ``PageResult``, or the
+        request for its template context, or nothing (the failure is recorded)."""
         try:
-            result = await self.workers.process(response.body, response.encoding, info, self.profile,
-                                                [kind for kind, _ in kinds], self.budget,
-                                                self.crawled_at, context or self.contexts.get(slug))
+            yield await self.workers.process(response.body, response.encoding, info, self.profile,
+                                             [kind for kind, _ in kinds], self.budget,
+                                             self.crawled_at, context or self.contexts.get(info.version_slug))
         except MissingTemplateContext:
-            if context is None and slug not in self.contexts and self.profile.template_context:
-                yield self.request(self.profile.template_context.format(slug=slug),
+            if context is None and info.version_slug not in self.contexts and self.profile.template_context:
+                yield self.request(self.profile.template_context.format(slug=info.version_slug),
                                    self.parse_template_context, page=response)
             else:
                 self.fail(response.url, "templates present but no template context")
-            return
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
-            self.claimed.discard(path)
-            return
+            self.claimed.discard(info.page_path)
         except PageFailed as error:   # processing error, dead worker, time limit
             if error.kind != "stopped":   # Ctrl-C: not done, redone by the resumed run
                 self.fail(response.url, str(error), error.kind)
-            return
+
+    def account_page(self, response, result: PageResult, done: PageDone) -> None:
+        """A processed page in the run's books: state, delta, discovery ledger, manifest, journal."""
+        self.done_pages[done.path] = done
+        add_counts(self.run.delta, done.delta)
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
-        links = self.documentation_links(response.url, result.links)
-        all_records = [record.to_dict() for record in result.records]
-        hashes = {record["id"]: prompt_hash(record) for record in all_records}
-        records, statuses = self.delta_of(all_records, hashes)
-        done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
-                        links=links, version_links=result.version_links,
-                        redirects=result.redirects, records=hashes,
-                        emitted=[record["id"] for record in records], delta=statuses)
-        self.done_pages[path] = done
-        add_counts(self.run.delta, statuses)
-        for record in records:
-            yield record
-        self.ledger.fetched(version, path, len(result.records),
-                            sum(record.text_tokens for record in result.records), stub=result.redirect_stub)
-        if result.redirect_stub:   # no content of its own: what it points to is followed below
-            self.ledger.found(version, "stub")
-            for request in self.follow_redirect_map(response, result.redirects, slug):
-                yield request
+        text_tokens = sum(record.text_tokens for record in result.records)
+        self.ledger.fetched(done.version, done.path, len(result.records), text_tokens, stub=result.redirect_stub)
+        if result.redirect_stub:   # no content of its own: what it points to is followed
+            self.ledger.found(done.version, "stub")
         else:
             report = PageReport(
-                url=response.url, version=version, kind=result.kind, records=len(result.records),
-                sections=result.sections, coverage=result.coverage,
-                content_words=result.content_words,
-                text_tokens=sum(record.text_tokens for record in result.records),
-                seconds=round(result.seconds, 3), layout_share=result.layout_share)
+                url=response.url, version=done.version, kind=result.kind, records=len(result.records),
+                sections=result.sections, coverage=result.coverage, content_words=result.content_words,
+                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share)
             if result.layout_share is not None:
-                self.layout_shares.setdefault(version, []).append((response.url, result.layout_share))
+                self.layout_shares.setdefault(done.version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
             done.report = asdict(report)
         if self.output is not None:
-            self.output.page_done(done, result.public_url or info.public_url)
+            self.output.page_done(done, result.public_url or self.public_base_url + done.path)
         release_freed_memory()   # glibc keeps freed page-sized blocks otherwise
         if result.unrendered:
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
-        for request in self.follow_links(links, slug):
-            yield request
+
+    def follow_page(self, response, result: PageResult, links: list[str], slug: str):
+        """What a processed page leads to: its redirect map's targets, its links, new versions."""
+        if result.redirect_stub:
+            yield from self.follow_redirect_map(response, result.redirects, slug)
+        yield from self.follow_links(links, slug)
         for slug_found in result.version_links:
             self.ledger.found(result.version_links[slug_found], "menu")
         for slug_found, entry in result.version_entries.items():
             self.version_entries.setdefault(slug_found, entry)
-        for request in self.add_versions(result.version_links):
-            yield request
+        yield from self.add_versions(result.version_links)
 
     async def parse_template_context(self, response):
         page = response.meta["page"]
@@ -559,35 +534,10 @@ class DocsSpider(scrapy.Spider):
         yield from self.follow_links(done.links, slug)
         yield from self.add_versions(done.version_links)
 
-    def delta_of(self, records: list[dict], hashes: dict[str, str]) -> tuple[list[dict], dict[str, int]]:
-        """The records to emit and their counts: with ``--state``, only new and changed ones."""
-        statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
-        emitted = []
-        for record in records:
-            old = self.previous_records.get(record["id"])
-            status = "new" if old is None else "unchanged" if old == hashes[record["id"]] else "changed"
-            statuses[status] += 1
-            if status != "unchanged" or self.full or not self.state:
-                emitted.append(record)
-        return emitted, statuses
-
     def final_state(self) -> tuple[dict[str, PageDone], set[str]]:
-        """The pages to remember for the next run, and the ids of records that are gone.
-
-        A page seen before but not now is gone, unless its version is pinned or it failed this
-        time (a flaky host must not delete half the corpus)."""
-        pages: dict[str, PageDone] = {}
-        removed: set[str] = set()
-        for path, old in self.previous.items():
-            if path in self.done_pages:
-                removed |= old.records.keys() - self.done_pages[path].records.keys()
-            elif old.version in self.pinned or path in self.failed_paths:
-                pages[path] = old
-                if old.version in self.pinned:
-                    add_counts(self.run.delta, {"unchanged": len(old.records), "pages_unchanged": 1})
-            else:
-                removed |= old.records.keys()
-        pages.update(self.done_pages)
+        """The pages to remember for the next run and the ids of records that are gone."""
+        pages, removed, carried = next_state(self.previous, self.done_pages, self.pinned, self.failed_paths)
+        add_counts(self.run.delta, carried)
         return pages, removed
 
     # -- failures ---------------------------------------------------------------------------------
@@ -672,7 +622,3 @@ def link_targets(links: list[str]) -> list[str]:
     hrefs.discard("")
     return sorted(hrefs)
 
-
-def add_counts(total: dict, counts: dict) -> None:
-    for key, value in counts.items():
-        total[key] = total.get(key, 0) + value

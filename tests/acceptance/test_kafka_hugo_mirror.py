@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import html as lxml_html
 
-from crawler.clean import strip_boilerplate, text_of
-from crawler.discovery import canonical_url
+from crawler.page.clean import strip_boilerplate, text_of
+from crawler.site.discovery import canonical_url
 from output.coverage import markdown_to_plain, ngrams
 
 from ..conftest import SHARED, free_port, read_manifest, read_records, run_docprompts

@@ -13,7 +13,7 @@ import pytest
 from lxml import html as lxml_html
 
 from compress.tokenizer import TokenCounter
-from crawler.clean import drop_content_before, strip_boilerplate, text_of
+from crawler.page.clean import drop_content_before, strip_boilerplate, text_of
 from output.coverage import markdown_to_plain, ngrams
 from output.records import validate_record
 

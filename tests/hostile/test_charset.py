@@ -1,9 +1,9 @@
-"""Charsets that lie, decoded with beautifulsoup4's detector (crawler/charset.py)."""
+"""Charsets that lie, decoded with beautifulsoup4's detector (crawler/page/charset.py)."""
 from __future__ import annotations
 
 import pytest
 
-from crawler.charset import decode_html
+from crawler.page.charset import decode_html
 
 TEXT = "Straße, résumé and Zürich"
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bench.hostile_pages import nested_divs, one_line_pre, unclosed_spans
-from crawler.sections import MAX_TITLE_CHARS
+from crawler.page.sections import MAX_TITLE_CHARS
 
 from ..conftest import read_manifest
 from .site import GOOD, crawl, failure_kinds, records_by_page, serve_hostile, site

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from crawler.limits import CrawlLimits, LimitTracker, without_session_ids
+from crawler.run.limits import CrawlLimits, LimitTracker, without_session_ids
 
 from ..conftest import read_manifest
 from .site import GOOD, crawl, html, page, serve_hostile, site, topic

@@ -98,8 +98,8 @@ def test_a_started_page_that_never_finished_is_failed_at_the_end():
     or journaled with records missing from the output, becomes a failure before the manifest."""
     from types import SimpleNamespace
 
-    from crawler.accounting import settle_pages
-    from crawler.state import PageDone
+    from crawler.run.accounting import settle_pages
+    from crawler.run.state import PageDone
 
     failures = []
     spider = SimpleNamespace(base_url="http://h", claimed={"/a", "/b", "/c"}, failed_paths={"/c"},

@@ -143,7 +143,7 @@ def test_why9_an_unknown_version_fails_before_anything_is_written(tmp_path):
 
 
 def test_why5_a_scope_deny_leaves_a_version_out_without_a_failure(tmp_path):
-    profile = (PROJECT / "crawler" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
+    profile = (PROJECT / "crawler" / "site" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
     profile = profile.replace("[scope]\n", "[scope]\n# no unreleased docs\n").replace(
         "deny = ['^/docs/tags", "deny = ['^/docs/next(?:/|$)', '^/docs/tags")
     path = tmp_path / "no-next.toml"
@@ -156,7 +156,7 @@ def test_why5_a_scope_deny_leaves_a_version_out_without_a_failure(tmp_path):
 
 
 def test_a_profile_whose_content_root_drifted_raises_the_layout_alarm(tmp_path):
-    profile = (PROJECT / "crawler" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
+    profile = (PROJECT / "crawler" / "site" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
     # A "redesign": the root now finds only the page's title block.
     profile = re.sub(r"content_root = \[.*?\]\nsection_levels",
                      'content_root = ["div.theme-doc-markdown > header"]\nsection_levels', profile, flags=re.S)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from output.corpus_cli import register
-from output.report import build_report
+from output.corpus.cli import register
+from output.corpus.report import build_report
 from tests.unit.corpus_records import corpus
 
 CHROMIUM = Path("/usr/bin/chromium")

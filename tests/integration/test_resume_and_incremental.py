@@ -172,10 +172,10 @@ def test_editing_one_section_emits_exactly_its_records(editable_site, tmp_path):
 def test_old_releases_are_pinned_and_new_ones_picked_up(tmp_path):
     """With a previous state and ``refetch_newest = 1``, only the newest release seen before is
     fetched again; an older one carries over as unchanged, a release new to the site is crawled."""
-    from crawler.profiles import profile_from_dict
-    from crawler.sites import KAFKA
+    from crawler.site.profiles import profile_from_dict
+    from crawler.site.sites import KAFKA
     from crawler.spiders.docs import DocsSpider
-    from crawler.state import PageDone, StateStore, run_fingerprint
+    from crawler.run.state import PageDone, StateStore, run_fingerprint
 
     profile = profile_from_dict({"name": "pinned", "source": "x", "entry": "/", "pages": [
         {"name": "page", "path": r"^/(?P<slug>\d+)/", "content_root": "main"}],

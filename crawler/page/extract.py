@@ -1,0 +1,300 @@
+"""Cleaned content tree -> Markdown blocks (paragraphs, headings, list items, code, tables).
+
+One linear pass over the tree: headings sit at any depth (inside template placeholders,
+wrappers...), so the page becomes a flat list of blocks that ``sections.split_sections`` groups.
+Each block remembers the element ids first met inside it, so anchors are never lost.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import ftfy
+
+HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+SKIPPED_TAGS = {"script", "style", "noscript", "template", "img", "svg", "iframe", "object",
+                "embed", "video", "audio", "canvas", "map", "input", "select", "textarea"}
+BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "nav",
+              "blockquote", "dl", "dt", "dd", "figure", "figcaption", "center", "form",
+              "fieldset", "details", "summary", "address", "hr", "body", "html", "caption",
+              "tbody", "thead", "tfoot", "tr", "td", "th", "legend", "ul", "ol", "li", "pre",
+              "table", *HEADING_TAGS}
+_LINE_BREAK = "\x00"  # <br> inside inline text, kept apart from source newlines
+_SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
+# Repair mojibake but keep what the page shows: curly quotes and full-width forms stay.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=False)
+
+
+@dataclass(slots=True)   # a page may hold millions: no __dict__ each
+class Block:
+    kind: str                 # heading | paragraph | item | code | table
+    text: str                 # Markdown
+    level: int = 0            # heading level
+    ids: list[str] = field(default_factory=list)
+    joiner: str = "\n\n"      # separator before this block (list items: "\n")
+
+
+# UTF-8 read as Latin-1/cp1252 leaves a lead byte (Â..ô) followed by a continuation byte's
+# character. ftfy is thorough but slow on whole pages: call it only where that pattern shows.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
+def repair_text(text: str) -> str:
+    if text.isascii() or not _MOJIBAKE_HINT.search(text):
+        return text
+    return ftfy.fix_text(text, _FTFY)
+
+
+def html_to_blocks(root) -> list[Block]:
+    builder = _BlockBuilder()
+    builder.walk_children(root)
+    builder.flush()
+    builder.attach_leftover_ids()
+    return builder.blocks
+
+
+class _BlockBuilder:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.inline: list[str] = []
+        self.pending_ids: list[str] = []
+
+    # -- traversal ---------------------------------------------------------------------------
+    # Iterative, not recursive: a page may nest elements thousands deep (libxml2 keeps up to
+    # 2048 levels with huge_tree), far past Python's recursion limit.
+    def walk_children(self, element) -> None:
+        if element.text:
+            self.inline.append(element.text)
+        self._walk(iter(element))
+
+    def walk(self, element) -> None:
+        self._walk(iter((element,)), tail=False)
+
+    def _walk(self, children, tail: bool = True) -> None:
+        levels = [(children, None, None)]      # (children left, how the element was entered, element)
+        while levels:
+            child = next(levels[-1][0], None)
+            if child is None:
+                _, entered, element = levels.pop()
+                if entered == "block":
+                    self.flush()
+                if element is not None and element.tail and (tail or levels[1:]):
+                    self.inline.append(element.tail)
+                continue
+            entered = self.enter(child)
+            if entered:
+                if child.text:
+                    self.inline.append(child.text)
+                levels.append((iter(child), entered, child))
+            elif child.tail and (tail or len(levels) > 1):
+                self.inline.append(child.tail)
+
+    def enter(self, element) -> str | None:
+        """Handle one element; "block" or "inline" when its children are to be walked."""
+        tag = element.tag
+        if not isinstance(tag, str):          # comments, processing instructions
+            return None
+        tag = tag.lower()
+        self.note_id(element)
+        if tag in SKIPPED_TAGS:
+            return None
+        if tag in HEADING_TAGS:
+            self.flush()
+            self.heading(element, HEADING_TAGS[tag])
+        elif tag == "pre":
+            self.flush()
+            self.code(element)
+        elif tag == "table":
+            self.flush()
+            self.table(element)
+        elif tag in ("ul", "ol"):
+            self.flush()
+            self.list(element, ordered=tag == "ol")
+        elif tag == "br":
+            self.inline.append(_LINE_BREAK)
+        elif tag == "strong" and element.get("class") == "docprompts-label":   # crawler.page.widgets
+            self.inline.append(f"**{element.text_content().strip()}**")
+        elif tag == "code" and len(element) == 0:
+            self.inline.append(f"`{element.text or ''}`" if (element.text or "").strip() else element.text or "")
+        elif tag in BLOCK_TAGS:
+            self.flush()
+            return "block"
+        else:                                  # inline: a, span, b, i, em, strong, code...
+            return "inline"
+        return None
+
+    def note_id(self, element) -> None:
+        for attribute in ("id", "name") if element.tag == "a" else ("id",):
+            value = element.get(attribute)
+            if value and value not in self.pending_ids:
+                self.pending_ids.append(value)
+
+    def note_ids_below(self, element) -> None:
+        for descendant in element.iterdescendants():
+            if isinstance(descendant.tag, str):
+                self.note_id(descendant)
+
+    # -- block emitters ----------------------------------------------------------------------
+    def emit(self, kind: str, text: str, level: int = 0, joiner: str = "\n\n") -> None:
+        if not text.strip() and kind != "heading":
+            return
+        self.blocks.append(Block(kind, repair_text(text), level, self.pending_ids, joiner))
+        self.pending_ids = []
+
+    def flush(self) -> None:
+        if not self.inline:   # called at every block boundary: most have nothing pending
+            return
+        text = normalise_inline("".join(self.inline))
+        self.inline = []
+        if text:
+            self.emit("paragraph", text)
+
+    def heading(self, element, level: int) -> None:
+        self.note_ids_below(element)
+        plain = len(element) == 0   # text only (most headings): no builder needed
+        title = normalise_inline(element.text or "" if plain else inline_text(element)).replace("\n", " ")
+        title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
+        if title:
+            self.emit("heading", title, level)
+
+    def code(self, element) -> None:
+        self.note_ids_below(element)
+        for line_break in element.iter("br"):
+            line_break.tail = "\n" + (line_break.tail or "")
+        body = element.text_content().replace("\r\n", "\n").strip("\n").rstrip()
+        if not body.strip():
+            return
+        language = code_language(element)
+        fence = "`" * max(3, longest_backtick_run(body) + 1)
+        self.emit("code", f"{fence}{language}\n{body}\n{fence}")
+
+    def table(self, element) -> None:
+        rows = []
+        for row in element.iter("tr"):
+            if nearest_table(row) is not element:
+                continue
+            cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
+            rows.append([table_cell_text(cell) for cell in cells])
+        self.note_ids_below(element)
+        rows = [row for row in rows if any(row)]
+        for caption in element.iter("caption"):
+            self.emit("paragraph", normalise_inline(inline_text(caption)))
+        if not rows:
+            return
+        width = max(len(row) for row in rows)
+        rows = [row + [""] * (width - len(row)) for row in rows]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+        lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+        self.emit("table", "\n".join(lines))
+
+    def list(self, element, ordered: bool) -> None:
+        number = list_start(element.get("start")) if ordered else 0
+        first_item = True
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag != "li":
+                self.walk(child)
+                self.flush()
+                continue
+            marker = f"{number}. " if ordered else "- "
+            number += 1
+            self.list_item(child, marker, joiner="\n\n" if first_item else "\n")
+            first_item = False
+
+    def list_item(self, item, marker: str, joiner: str) -> None:
+        self.note_id(item)
+        inner = _BlockBuilder()
+        inner.walk_children(item)
+        inner.flush()
+        inner.attach_leftover_ids()
+        indent = " " * len(marker)
+        lines: list[str] = []
+        ids: list[str] = list(self.pending_ids) + inner.pending_ids  # ids of an item with no text
+        self.pending_ids = []
+        started = False
+        for block in inner.blocks:
+            if block.kind in ("code", "table"):
+                # Code and tables stay whole, unindented blocks: their whitespace is content.
+                if lines:
+                    self.blocks.append(Block("item", "\n".join(lines), 0, ids, joiner))
+                    lines, ids, joiner = [], [], "\n\n"
+                self.blocks.append(Block(block.kind, block.text, 0, block.ids))
+                continue
+            ids += block.ids
+            text = block.text if block.kind != "heading" else f"**{block.text}**"
+            prefix = marker if not started else indent
+            started = True
+            for index, line in enumerate(text.split("\n")):
+                lines.append((prefix if index == 0 else indent) + line if line else "")
+        if not lines and not started and ids:
+            self.pending_ids = ids
+            return
+        if lines:
+            self.blocks.append(Block("item", "\n".join(lines), 0, ids, joiner))
+
+    def attach_leftover_ids(self) -> None:
+        if self.pending_ids and self.blocks:
+            self.blocks[-1].ids.extend(self.pending_ids)
+            self.pending_ids = []
+
+
+# -- small helpers --------------------------------------------------------------------------
+def list_start(value: str | None) -> int:
+    """An ``<ol start>`` as a browser reads it: a plain integer, else 1 (``start="i"``, a
+    5000-digit number and other junk must not fail the page)."""
+    value = (value or "").strip()
+    return int(value) if re.fullmatch(r"[+-]?\d{1,9}", value) else 1
+
+
+def normalise_inline(text: str) -> str:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split(_LINE_BREAK))
+    return "\n".join(line for line in lines if line)
+
+
+def inline_text(element) -> str:
+    """Text of an element as inline Markdown (code spans kept, images and scripts dropped)."""
+    builder = _BlockBuilder()
+    builder.walk_children(element)
+    pieces = list(builder.inline)
+    for block in builder.blocks:  # block children inside a cell/heading: keep their text
+        pieces.append(" " + block.text.replace("\n", " ") + " ")
+    return "".join(pieces)
+
+
+def table_cell_text(cell) -> str:
+    builder = _BlockBuilder()
+    builder.walk_children(cell)
+    builder.flush()
+    parts = [block.text for block in builder.blocks]
+    text = " ".join(part.replace("\n", " ") for part in parts)
+    return repair_text(text).replace("|", "\\|")
+
+
+def nearest_table(element):
+    parent = element.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def code_language(element) -> str:
+    for node in (element, *element.iter("code")):
+        for name in (node.get("class") or "").split():
+            if name.startswith("language-"):
+                return name[len("language-"):]
+    return ""
+
+
+def longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def blocks_to_markdown(blocks: list[Block]) -> str:
+    parts = []
+    for index, block in enumerate(blocks):
+        text = "#" * block.level + " " + block.text if block.kind == "heading" else block.text
+        parts.append(text if index == 0 else block.joiner + text)
+    return "".join(parts)

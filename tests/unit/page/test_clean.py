@@ -1,0 +1,99 @@
+"""crawler.page.clean: content root selection, boilerplate removal, dropping the page's preamble."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.page.clean import (
+    ContentNotFound,
+    drop_content_before,
+    select_content_root,
+    strip_boilerplate,
+    text_of,
+)
+from crawler.site.sites import KAFKA
+
+from ..helpers import parse
+
+MAIN_STRIP = KAFKA.page_kinds[0].strip  # the Kafka main page's boilerplate selectors
+
+PAGE = """<html><body>
+<div class="header"><a href="/">Home navigation</a></div>
+<div class="right"><!-- build comment -->
+<a class="documentation__banner b-sticky-doc-banner" href="/documentation">You're viewing an older version.</a> Text right after the banner.
+<h1>Documentation</h1>
+<h3>Kafka 2.0 Documentation</h3>
+Prior releases: <a href="/10/documentation.html">1.0.X</a>.
+<ul class="toc"><li><a href="#gettingStarted">1. Getting Started</a></li></ul> Text right after the TOC.
+<div class="wrapper">
+  <p>Wrapper preamble.</p>
+  <h2 id="gettingStarted">1. Getting Started</h2>
+  <p>Chapter body.</p>
+</div>
+<p>Closing paragraph.</p>
+</div></body></html>"""
+
+
+def content_root():
+    return select_content_root(parse(PAGE), ("div.nothing-here", "div.right"))
+
+
+def test_select_content_root_takes_the_first_matching_selector():
+    root = content_root()
+    assert root.get("class") == "right"
+    assert "Home navigation" not in root.text_content()
+
+
+def test_select_content_root_raises_when_nothing_matches():
+    with pytest.raises(ContentNotFound, match="div.missing"):
+        select_content_root(parse(PAGE), ("div.missing",))
+
+
+def test_strip_boilerplate_removes_banner_and_toc_but_keeps_their_tails():
+    root = content_root()
+    removed = strip_boilerplate(root, MAIN_STRIP)
+    text = text_of(root)
+    assert removed == 2
+    assert "older version" not in text
+    assert "1. Getting Started" in text  # the chapter heading, not the TOC...
+    assert text.count("1. Getting Started") == 1  # ...which is gone
+    assert "Text right after the banner." in text
+    assert "Text right after the TOC." in text
+    assert root.xpath(".//comment()") == []
+
+
+def test_strip_boilerplate_keeps_tail_of_a_first_child():
+    root = parse('<html><body><div class="right"><span class="documentation__banner">B</span>'
+                 " tail text<p>para</p></div></body></html>").find_class("right")[0]
+    strip_boilerplate(root, (".documentation__banner",))
+    assert root.text == " tail text"
+    assert text_of(root).split() == ["tail", "text", "para"]
+
+
+def test_strip_boilerplate_keeps_tail_after_a_previous_sibling():
+    root = parse('<html><body><div class="right"><p>one</p>mid<ul class="toc"><li>x</li></ul>'
+                 "end</div></body></html>").find_class("right")[0]
+    strip_boilerplate(root, ("ul.toc",))
+    assert root.find("p").tail == "midend"
+
+
+def test_drop_content_before_removes_preamble_even_when_h2_is_nested():
+    root = content_root()
+    strip_boilerplate(root, MAIN_STRIP)
+    assert drop_content_before(root, "h2") is True
+    text = text_of(root)
+    for gone in ("Documentation\n", "Kafka 2.0 Documentation", "Prior releases", "1.0.X",
+                 "Text right after the TOC.", "Wrapper preamble."):
+        assert gone not in text
+    assert text.split() == ["1.", "Getting", "Started", "Chapter", "body.", "Closing", "paragraph."]
+
+
+def test_drop_content_before_without_the_tag_changes_nothing():
+    root = parse("<html><body><div><p>only text</p></div></body></html>").body
+    assert drop_content_before(root, "h2") is False
+    assert text_of(root).split() == ["only", "text"]
+
+
+def test_text_of_runs_inline_text_together_and_skips_scripts():
+    root = parse("<html><body><div><p><b>S</b>treams are<br>fun</p><script>var x;</script>"
+                 "<p>next</p></div></body></html>").body
+    assert text_of(root).split() == ["Streams", "are", "fun", "next"]
