@@ -44,9 +44,6 @@ def crawl_url(tmp: Path, site: str, path: str, *options: str) -> Crawl:
         result = run_docprompts("crawl", base_url + path, "--out", str(out), "--workers", "0", *options)
     return Crawl(result, out, base_url)
 
-# One worker runs this module: its module-scoped crawl happens once under pytest-xdist.
-pytestmark = pytest.mark.xdist_group("test_crawl_by_url")
-
 
 @pytest.fixture(scope="module")
 def docusaurus(tmp_path_factory):

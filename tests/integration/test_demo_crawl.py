@@ -11,9 +11,6 @@ from output.records import RECORD_FIELDS, validate_record
 
 from ..conftest import read_manifest, read_records, run_docprompts
 
-# One worker runs this module: its module-scoped crawl happens once under pytest-xdist.
-pytestmark = pytest.mark.xdist_group("test_demo_crawl")
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

@@ -24,7 +24,7 @@ from ..conftest import read_manifest, read_records, run_docprompts
 from ..faults import server as faults
 from ..faults.server import FaultSite, serve_faults
 
-pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("test_faults")]   # one crawl, shared
+pytestmark = pytest.mark.timeout(180)
 
 PROFILE = "tests/faults/profile.toml"
 DOWNLOAD_TIMEOUT, RETRY_TIMES, DOWNLOAD_MAXSIZE = 2, 2, 300_000

@@ -240,9 +240,6 @@ def normalise(text: str) -> str:
 def text_of(records: list[dict]) -> str:
     return normalise("\n".join(r["text"] for r in records))
 
-# One worker runs this module: its module-scoped crawl happens once under pytest-xdist.
-pytestmark = pytest.mark.xdist_group("test_site_profiles")
-
 
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):

@@ -235,7 +235,7 @@ def test_a_join_that_adds_up_has_exactly_the_joined_texts_count(encoding):
     from compress.tokenizer import TokenCounter
 
     counter = TokenCounter(encoding)
-    sources = Path(__file__).resolve().parents[1] / "sites" / "src"
+    sources = Path(__file__).resolve().parents[2] / "sites" / "src"
     paragraphs = ["word", "end.", "x1", "naïve", "e\u0301", "日本", "/path", " space", "## Head", "```\ncode\n```",
                   "| a |", "it's", "123456", "½", "😀"]
     paragraphs += [part.strip("\n") for path in sorted(sources.rglob("*.md"))

@@ -118,7 +118,7 @@ def test_prompt_tokens_equal_the_whole_prompts_count(encoding):
     from compress.tokenizer import TokenCounter
 
     count = TokenCounter(encoding)
-    sources = Path(__file__).resolve().parents[1] / "sites" / "src"
+    sources = Path(__file__).resolve().parents[2] / "sites" / "src"
     texts = EDGE_TEXTS + [part.strip("\n") for path in sorted(sources.rglob("*.md"))
                           for part in path.read_text(encoding="utf-8").split("\n\n") if part.strip()]
     assert len(texts) > 200
