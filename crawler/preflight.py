@@ -17,13 +17,16 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from crawler.site import scope
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
 from crawler.site.hooks import hooks_for
 from crawler.site.profiles import SiteProfile
 from crawler.site.sites import load_site
 from crawler.site.versionmenu import UNVERSIONED, matches_request
 
-SCOPED_BY_URL = {GENERIC_PROFILE, "docsy"}   # profiles whose scope is the URL's first folder
+# One-version profiles that assume no docs folder: their scope starts at the URL's first folder
+# and grows to the folders the site's navigation and sitemaps list with the same layout.
+SCOPED_BY_SITE = {GENERIC_PROFILE, "docsy", "vitepress", "starlight", "mdbook"}
 USER_AGENT = "docprompts/0.1 (+https://github.com/; first page of a crawl)"
 
 
@@ -85,6 +88,7 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
         entry_path = target
         final_url, html_text = fetch(fetch_base + target)
     detection = None
+    scoped_by_site = False
     own_site = shipped_for_host(parts.hostname)
     if site_or_profile:
         profile = point_at(load_site(site_or_profile), entry_path, public_base)
@@ -99,8 +103,16 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
             detection = dataclasses.replace(detection, evidence=detection.evidence + (
                 f"; {page_path} is outside the {detection.profile} profile's version paths: one "
                 f"version, read with its layout"))
+        scoped_by_site = profile.name in SCOPED_BY_SITE and not profile.allow
         profile = point_at(profile, entry_path, public_base)
     doc = lxml_html.document_fromstring(html_text)
+    if scoped_by_site:   # its scope grows from the site's own lists, judged by this page's layout
+        layout = scope.layout_signature(doc, profile.page_kinds[0].content_roots) or ""
+        # Started at the root (the home page, an mdBook chapter at /): the scope is that page,
+        # then each area the site lists, judged; never the whole host at once (translations,
+        # other versions' folders and a blog would come in unjudged).
+        allow = (scope.area_pattern(scope.area_of(entry_path)),) if layout else profile.allow
+        profile = dataclasses.replace(profile, layout=layout, allow=allow)
     versions = page_versions(doc, final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base + profile.versions.versions_json, profile))
@@ -168,7 +180,7 @@ def point_at(profile: SiteProfile, entry_path: str, public_base: str) -> SitePro
     changes: dict = {"entry": entry_path, "public_base_url": public_base,
                      "name": re.sub(r"[^a-z0-9]+", "-", host).strip("-") or profile.name,
                      "source": re.sub(r"[^a-z0-9]+", "_", host).strip("_") or profile.source}
-    if profile.name in SCOPED_BY_URL and not profile.allow:   # (the shipped name, before renaming)
+    if profile.name in SCOPED_BY_SITE and not profile.allow:   # (the shipped name, before renaming)
         first = entry_path.strip("/").split("/")[0] if entry_path.count("/") > 1 else ""
         changes["allow"] = (re.compile("^/" + (re.escape(first) + "(?:/|$)" if first else "")),)
     return dataclasses.replace(profile, **changes)

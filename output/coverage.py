@@ -143,9 +143,8 @@ def missing_ngrams(reference: str, candidate_texts: Iterable[str], n: int = NGRA
     return ngrams(reference, n) - have
 
 
-_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})[\w+-]*\s*$", re.M)
-# [^\S\n]: whitespace within the line (never across lines).
-_LINE_MARKER = re.compile(r"^(?:#{1,6}[^\S\n]+|([^\S\n]*)(?:[-*+]|\d+\.)[^\S\n]+)", re.M)
+_LIST_MARKER = re.compile(r"^(\s*)(?:[-*+]|\d+\.)\s+", re.M)
+_HEADING_MARKER = re.compile(r"^#{1,6}\s+", re.M)
 _TABLE_RULE = re.compile(r"^\|(?:\s*-{3,}\s*\|)+\s*$", re.M)
 
 
@@ -155,7 +154,20 @@ def markdown_to_plain(markdown: str) -> str:
     Compare this, not raw Markdown, with a browser's text: an ordered list's "1." or a code
     fence's language tag is markup, not content.
     """
-    text = _TABLE_RULE.sub("", _FENCE_LINE.sub("", markdown))
-    # One pass over the text, line by line: a heading's marks, else a list item's marker (its
-    # indentation kept). "## 1. Getting Started": the "1." is content.
-    return _LINE_MARKER.sub(r"\1", text)
+    text = _TABLE_RULE.sub("", markdown)
+    lines = []
+    fence = ""    # the open code fence: only it closes the block (a ```` block may hold ``` lines)
+    for line in text.split("\n"):
+        opening = re.match(r"^\s*(`{3,}|~{3,})[^`]*$", line)
+        if fence:
+            if line.strip() == fence[0] * len(line.strip()) and len(line.strip()) >= len(fence):
+                fence = ""
+            else:
+                lines.append(line)
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        heading = _HEADING_MARKER.match(line)  # "## 1. Getting Started": the "1." is content
+        lines.append(line[heading.end():] if heading else _LIST_MARKER.sub(r"\1", line, count=1))
+    return "\n".join(lines)

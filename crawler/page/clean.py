@@ -31,6 +31,27 @@ def strip_boilerplate(root, selectors: Iterable[str]) -> int:
     return removed
 
 
+# What a browser does not show a reader: the ``hidden`` attribute, ``aria-hidden="true"``,
+# inline ``display:none`` / ``visibility:hidden``, a closed ``<dialog>`` or popup (mdBook's
+# keyboard-help popup), and the lines mdBook hides in code blocks (``span.boring``: imports and
+# the ``fn main`` wrapper, shown only when the reader clicks the eye icon).
+_HIDDEN = (".//*[@hidden] | .//*[@aria-hidden='true'] | .//dialog[not(@open)] | .//*[@popover]"
+           " | .//*[@role='dialog'] | .//pre//span[contains(concat(' ', normalize-space(@class), ' '), ' boring ')]"
+           " | .//*[contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'display:none')"
+           " or contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'visibility:hidden')]")
+
+
+def drop_hidden(root) -> int:
+    """Remove what a browser does not show (tab panels were opened by ``crawler.widgets``
+    before this runs: a panel is hidden only until its label is clicked)."""
+    removed = 0
+    for element in root.xpath(_HIDDEN):
+        if element is not root and element.getparent() is not None:
+            _drop_keeping_tail(element)
+            removed += 1
+    return removed
+
+
 def drop_content_before(root, first_tag: str) -> bool:
     """Remove everything in ``root`` that precedes the first ``first_tag`` element.
 
@@ -89,5 +110,5 @@ def text_of(root) -> str:
     return "".join(pieces)
 
 
-__all__ = ["ContentNotFound", "select_content_root", "strip_boilerplate", "drop_content_before",
+__all__ = ["ContentNotFound", "select_content_root", "strip_boilerplate", "drop_content_before", "drop_hidden",
            "text_of", "etree"]

@@ -163,6 +163,9 @@ class _BlockBuilder:
         self.note_ids_below(element)
         for line_break in element.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
+        for line in element.xpath("./div | ./code/div"):   # Expressive Code: a <div> per line
+            if not line.text_content().endswith("\n"):
+                line.tail = "\n" + (line.tail or "")
         body = element.text_content().replace("\r\n", "\n").strip("\n").rstrip()
         if not body.strip():
             return
@@ -280,11 +283,31 @@ def nearest_table(element):
     return parent
 
 
+# Class prefixes that name a code block's language: Prism, highlight.js, Shiki (VitePress's
+# wrapper), MkDocs' ``language-``; Google Prettify's ``lang-``; Sphinx's wrapper ``highlight-``.
+_LANGUAGE_PREFIXES = ("language-", "lang-", "highlight-")
+# Names that say "no language": Sphinx's ``highlight-default`` / ``highlight-none``, ...
+_NO_LANGUAGE = {"", "none", "default", "nohighlight", "plain", "plaintext", "text", "notranslate"}
+_LANGUAGE_NAME = re.compile(r"^[A-Za-z0-9_+#.-]{1,30}$")
+
+
 def code_language(element) -> str:
-    for node in (element, *element.iter("code")):
+    """The language a site gives a ``<pre>``: a ``language-``/``lang-``/``highlight-`` class
+    on the block, its ``<code>`` or a wrapper up to three levels out (Pygments in Sphinx:
+    ``div.highlight-python > div.highlight > pre``), or Expressive Code's ``data-language``."""
+    wrappers = [parent for _, parent in zip(range(3), element.iterancestors())]
+    for node in (element, *element.iter("code"), *wrappers):
+        # "lang-" only on the block itself: a page wrapper's "lang-en" names no code language.
+        prefixes = _LANGUAGE_PREFIXES if node.tag in ("pre", "code") else ("language-", "highlight-")
         for name in (node.get("class") or "").split():
-            if name.startswith("language-"):
-                return name[len("language-"):]
+            for prefix in prefixes:
+                language = name[len(prefix):]
+                if name.startswith(prefix) and language.lower() not in _NO_LANGUAGE \
+                        and _LANGUAGE_NAME.match(language):
+                    return language
+        language = (node.get("data-language") or "").strip()
+        if language.lower() not in _NO_LANGUAGE and _LANGUAGE_NAME.match(language):
+            return language
     return ""
 
 

@@ -18,13 +18,15 @@ from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
 from crawler.site.discovery import discover, page_links
-from crawler.page.clean import ContentNotFound, drop_content_before, select_content_root, strip_boilerplate, text_of
+from crawler.page.clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
+                                strip_boilerplate, text_of)
 from crawler.page.extract import html_to_blocks, repair_text
 from crawler.site.hooks import hooks_for
 from crawler.page.maintext import main_text, main_text_root, main_text_share
 from crawler.site.profiles import PageKind, SiteProfile
 from crawler.page.render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from crawler.page.sections import Section, split_sections
+from crawler.site.scope import navigation_links
 from crawler.page.widgets import rewrite_widgets
 
 
@@ -84,6 +86,7 @@ class PageResult:
     layout_share: float | None = None                   # share of trafilatura's main text held
     version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
     stages: dict[str, float] = field(default_factory=dict)   # CPU seconds per stage (StageClock)
+    nav_links: list[str] = field(default_factory=list)  # hrefs of its navigation (top bar, sidebar)
 
 
 def parse_html(html_text: str):
@@ -116,6 +119,7 @@ def extract_sections(doc, kind: PageKind, main_text: str = "",
     root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
     rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
+    drop_hidden(root)       # after the tabs: a closed tab panel is hidden until clicked
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
@@ -213,7 +217,8 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     evidence = discover(doc, info.fetched_url, hooks.version_links)
     found = {"version_links": evidence.version_links,
              "version_entries": hooks.version_entries(doc, info.fetched_url),
-             "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path)}
+             "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path),
+             "nav_links": navigation_links(doc) if profile.layout is not None else []}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
     has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
     if (evidence.is_redirect_stub and not has_layout) or all(kind.role == "redirects" for kind in kinds):

@@ -6,8 +6,12 @@ admonition's title is a styled word ("caution") or a custom title lost among par
 are rewritten in the cleaned content tree, before Markdown conversion, for every generator:
 
 - tabs as labelled blocks: each panel is preceded by ``**label**`` (Docsy / Bootstrap
-  ``ul.nav-tabs`` + ``div.tab-content``, Docusaurus and any ARIA ``role="tablist"`` widget,
-  MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``);
+  ``ul.nav-tabs`` + ``div.tab-content``, Docusaurus, Starlight and any ARIA ``role="tablist"``
+  widget, MkDocs Material's ``tabbed-set``, sphinx-design's ``sd-tab-set``, VitePress's
+  ``vp-code-group``);
+- a code block's language label (VitePress writes ``<span class="lang">json</span>`` beside
+  the ``<pre>``; the language is in the wrapper's ``language-json`` class and goes on the
+  fence) is dropped, never a stray paragraph;
 - admonitions as ``**Title:** first paragraph`` (Docusaurus ``theme-admonition``, the
   ``admonition-title`` of Sphinx and Python-Markdown / MkDocs, ``<details><summary>``); a
   Bootstrap / Docsy ``div.alert`` (told apart from the text only by its colour) as
@@ -29,6 +33,8 @@ def rewrite_widgets(root) -> None:
     label_tabs(root)          # Bootstrap first: its panes are matched by target id
     rewrite_aria_tabs(root)
     rewrite_radio_tabs(root)
+    rewrite_code_groups(root)
+    drop_code_language_labels(root)
     rewrite_admonitions(root)
     mark_alerts(root)         # after the admonitions, which are alerts too (Docusaurus)
 
@@ -95,6 +101,32 @@ def rewrite_radio_tabs(root) -> None:
             _drop(element)
 
 
+def rewrite_code_groups(root) -> None:
+    """VitePress ``div.vp-code-group``: radio inputs and ``<label>``s in ``div.tabs``, one code
+    block per label in ``div.blocks`` (shown by CSS, the inactive ones are not ``hidden``)."""
+    for group in root.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' vp-code-group ')]"):
+        labels = group.xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' tabs ')]/label")
+        blocks = [block for block in group.xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' blocks ')]/*")
+                  if isinstance(block.tag, str)]
+        if not labels or len(labels) != len(blocks):
+            continue
+        for label, block in zip(labels, blocks):
+            _label_before(block, _text(label))
+        for tabs in group.xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' tabs ')]"):
+            _drop(tabs)
+
+
+def drop_code_language_labels(root) -> None:
+    """A short element beside a ``<pre>`` inside a ``language-xxx`` wrapper whose text is that
+    language (VitePress's ``span.lang``): a label the theme paints in the corner."""
+    for wrapper in root.xpath(".//*[starts-with(@class, 'language-') or contains(@class, ' language-')][pre]"):
+        languages = {name.split("-", 1)[1].lower() for name in wrapper.get("class", "").split()
+                     if name.startswith("language-")}
+        for child in wrapper:
+            if child.tag in ("span", "div") and len(child) == 0 and _text(child).lower() in languages:
+                _drop(child)
+
+
 # -- admonitions -----------------------------------------------------------------------------------
 def rewrite_admonitions(root) -> None:
     # Docusaurus: v3 and late v2 "theme-admonition" (CSS-module classes admonitionHeading_xyz),
@@ -106,7 +138,11 @@ def rewrite_admonitions(root) -> None:
         if heading and content:
             _title_into(content[0], _text(heading[0]))
             _drop(heading[0])
-    for title in root.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')]"):
+    # Sphinx / Python-Markdown "admonition-title", VitePress "custom-block-title", Starlight's
+    # "starlight-aside__title" (aria-hidden: its box's aria-label says it to screen readers).
+    for title in root.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')"
+                            " or contains(concat(' ', normalize-space(@class), ' '), ' custom-block-title ')"
+                            " or contains(concat(' ', normalize-space(@class), ' '), ' starlight-aside__title ')]"):
         box = title.getparent()
         if box is not None:
             text = _text(title)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from output.records import version_sort_key
 
+from crawler.site.scope import ScopeBook
+
 NOT_REACHED = "linked, never fetched (no request reached it: redirected elsewhere or dropped)"
 
 
@@ -44,6 +46,8 @@ class DiscoveryLedger:
         self.reasons: dict[str, str] = {}                 # canonical path -> why it was not fetched
         self.sitemap_paths: dict[str, str] = {}           # in-scope page a sitemap lists -> version
         self.tried: list[str] = []                        # entry points, for the "found nothing" line
+        self.llms_paths: dict[str, str] = {}              # page llms.txt lists -> its path as listed
+        self.scope = ScopeBook()                          # the docs' extent and the links left out
 
     def book(self, version: str) -> VersionBook:
         return self.versions.setdefault(version, VersionBook())
@@ -94,6 +98,9 @@ class DiscoveryLedger:
             "empty_versions": self.empty_versions(),
             "sitemap_pages": len(self.sitemap_paths),
             "sitemap_unreached": self.sitemap_unreached(fetched),
+            "llms_txt_pages": len(self.llms_paths),
+            "llms_txt_unreached": sorted(listed for path, listed in self.llms_paths.items() if path not in fetched),
+            "scope": self.scope.to_dict(),
         }
 
 

@@ -164,6 +164,7 @@ class OutputPipeline:
         run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         run.duration_seconds = time.monotonic() - self.started
         spider.check_layout_drift()
+        spider.check_scope()
         run.versions = spider.version_summary()
         run.discovery = spider.ledger.to_dict()
         if not self.writer:

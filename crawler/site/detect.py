@@ -34,11 +34,12 @@ _GENERATOR_META = [
     (re.compile(r"mkdocs", re.I), "MkDocs", "mkdocs"),
     (re.compile(r"sphinx", re.I), "Sphinx", "sphinx"),
     (re.compile(r"hugo", re.I), "Hugo", GENERIC_PROFILE),
-    (re.compile(r"vitepress", re.I), "VitePress", GENERIC_PROFILE),
+    (re.compile(r"vitepress", re.I), "VitePress", "vitepress"),
     (re.compile(r"vuepress", re.I), "VuePress", GENERIC_PROFILE),
     (re.compile(r"jekyll", re.I), "Jekyll", GENERIC_PROFILE),
     (re.compile(r"gatsby", re.I), "Gatsby", GENERIC_PROFILE),
-    (re.compile(r"astro|starlight", re.I), "Astro Starlight", GENERIC_PROFILE),
+    (re.compile(r"starlight", re.I), "Astro Starlight", "starlight"),
+    (re.compile(r"astro", re.I), "Astro", GENERIC_PROFILE),
     (re.compile(r"gitbook", re.I), "GitBook", GENERIC_PROFILE),
     (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
 ]
@@ -49,6 +50,8 @@ _VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
 _SPHINX_FILES = re.compile(r"_static/(?:documentation_options|doctools|sphinx_highlight)\.js|searchindex\.js")
 _SPHINX_FOOTER = re.compile(r"Created\s+using\s+<a[^>]*>\s*Sphinx|Built\s+with\s+<a[^>]*>\s*Sphinx", re.I)
 # Read the Docs: the classic flyout (rst-versions), the add-ons flyout element, its meta tags.
+# mdBook writes no generator tag: its "Book generated using mdBook" comment and its book.js.
+_MDBOOK = re.compile(r"Book generated using mdBook|<script src=\"[^\"]*book(?:-[0-9a-f]+)?\.js\"")
 _READTHEDOCS = re.compile(r"readthedocs-flyout|readthedocs-addons|READTHEDOCS_DATA|class=\"rst-versions", re.I)
 
 
@@ -58,8 +61,9 @@ def detect_generator(html_text: str) -> Detection:
         doc = lxml_html.document_fromstring(html_text or "<html></html>")
     except Exception:   # lxml rejects some odd documents (an XML declaration in a str...)
         doc = lxml_html.document_fromstring(html_text.encode("utf-8", "replace"))
-    for content in doc.xpath("//meta[translate(@name, 'GENRATO', 'genrato')='generator']/@content"):
-        for pattern, generator, profile in _GENERATOR_META:
+    generators = doc.xpath("//meta[translate(@name, 'GENRATO', 'genrato')='generator']/@content")
+    for pattern, generator, profile in _GENERATOR_META:   # in this order: Starlight before Astro
+        for content in generators:
             if pattern.search(content):
                 if generator == "Hugo" and doc.cssselect(".td-content"):
                     generator, profile = "Hugo (Docsy)", "docsy"
@@ -75,6 +79,8 @@ def detect_generator(html_text: str) -> Detection:
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
     if doc.cssselect("div.td-content"):
         return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
+    if doc.cssselect("div#mdbook-content") or _MDBOOK.search(html_text):
+        return Detection("mdBook", "mdbook", "div#mdbook-content, book.js")
     if doc.cssselect("div#__docusaurus"):
         return Detection("Docusaurus", "docusaurus", "div#__docusaurus")
     return Detection("unknown", GENERIC_PROFILE, "no generator signature on the page")

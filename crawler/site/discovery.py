@@ -27,8 +27,8 @@ from scrapy.utils.sitemap import Sitemap
 
 __all__ = [
     "PageEvidence", "RedirectScript", "canonical_url", "current_version", "discover",
-    "is_redirect_stub", "page_links", "parse_redirect_script", "parse_versions_json",
-    "redirect_stub", "sitemap_entries", "version_links",
+    "is_redirect_stub", "llms_txt_links", "page_links", "page_of_markdown_url", "parse_redirect_script",
+    "parse_versions_json", "redirect_stub", "robots_sitemaps", "sitemap_entries", "version_links",
 ]
 
 
@@ -233,6 +233,27 @@ def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
     if kind not in ("urlset", "sitemapindex"):
         return "", []
     return kind, [entry["loc"].strip() for entry in sitemap if entry.get("loc")]
+
+
+def robots_sitemaps(text: str) -> list[str]:
+    """The ``Sitemap:`` lines of a robots.txt."""
+    return [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.strip().lower().startswith("sitemap:") and line.split(":", 1)[1].strip()]
+
+
+_MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def llms_txt_links(text: str) -> list[str]:
+    """The link targets of an llms.txt / llms-full.txt (llmstxt.org: Markdown, one list of
+    ``[title](url): notes`` per section), in order, once each."""
+    return list(dict.fromkeys(match.group(1) for match in _MARKDOWN_LINK.finditer(text)))
+
+
+def page_of_markdown_url(path: str) -> str:
+    """llms.txt lists pages by their Markdown twin (``/guide/intro.md``, VitePress, mdBook):
+    the HTML page the generator wrote beside it."""
+    return path[: -len(".md")] + ".html" if path.endswith(".md") else path
 
 
 # -- one page -------------------------------------------------------------------------------------

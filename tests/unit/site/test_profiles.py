@@ -89,7 +89,8 @@ def test_each_shipped_profile_loads(path):
 
 
 def test_the_shipped_profiles():
-    assert set(builtin_profiles()) == {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "generic"}
+    assert set(builtin_profiles()) >= {"kafka", "sphinx", "mkdocs", "docusaurus", "docsy", "generic", "vitepress",
+                                       "starlight", "mdbook"}
 
 
 def test_the_shipped_profiles_describe_their_sites():
