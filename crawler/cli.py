@@ -24,6 +24,7 @@ from crawler.options import (EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ConfigError, add
                              add_crawl_command, check_options, check_reachable, check_resumable,
                              parse_base_url, parse_version_filter, scrapy_overrides)
 from crawler.preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
+from crawler.run.browser import INSTALL_HINT, render_settings
 from crawler.run.logs import escape_log_control_characters, install_json_logging
 from crawler.run.stopping import install_stop_handlers
 from crawler.run.summary import dedup_output, summarise
@@ -99,10 +100,13 @@ def crawl_url(args, budget: Budget) -> int:
     check_requested_versions(parse_version_filter(args.versions), plan)
     hooks_for(plan.profile)
     check_resumable(plan.profile, budget, args.out)
-    return run_crawl(plan.profile, plan.fetch_base_url, args)
+    if plan.browser_reason and args.render == "never":
+        print("docprompts: warning: --render never: pages that need a browser fail (kind needs_browser)",
+              file=sys.stderr)
+    return run_crawl(plan.profile, plan.fetch_base_url, args, plan.browser_reason, plan.hash_routes)
 
 
-def run_crawl(profile, base_url: str, args) -> int:
+def run_crawl(profile, base_url: str, args, browser_reason: str | None = None, hash_routes: bool = False) -> int:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -122,6 +126,14 @@ def run_crawl(profile, base_url: str, args) -> int:
                                              settings.getint("CLOSESPIDER_PAGECOUNT") or 10**9),
                  priority="cmdline")
     settings.set("CLOSESPIDER_PAGECOUNT", 0, priority="cmdline")
+    rendering = render_settings(settings, getattr(args, "render", "auto"), browser_reason, hash_routes)
+    if rendering is None:
+        configured = settings.get("DOCPROMPTS_BROWSER")
+        print(printable(f"docprompts: error: the pages of {base_url}{profile.entry} need a browser "
+                        f"({browser_reason or '--render always'}); there is none "
+                        f"{'at ' + configured if configured else 'on this machine'}: {INSTALL_HINT}; "
+                        f"nothing was crawled"), file=sys.stderr)
+        return EXIT_PARTIAL
     settings.set("LOG_LEVEL", args.log_level or ("WARNING" if interactive else "INFO"))
     state = getattr(args, "state", None)
     settings.set("LOG_INSTALL_ROOT_HANDLER", not args.log_json)
@@ -136,7 +148,8 @@ def run_crawl(profile, base_url: str, args) -> int:
                   target_tokens=args.target_tokens, ratio=args.ratio,
                   max_input_tokens=args.max_input_tokens, encoding=args.encoding,
                   min_section_tokens=args.min_section_tokens, state=state,
-                  full=getattr(args, "full", False))
+                  full=getattr(args, "full", False),
+                  keep_views=getattr(args, "keep_views", ""))
     process.start()
     if getattr(crawler, "stopped_by", None):
         print(f"docprompts: stopped ({crawler.stopped_by}): run the same command again to resume",

@@ -17,6 +17,7 @@ from compress.budget import Budget
 from compress.tokenizer import check_encoding
 from output.safety import check_crawl_paths
 
+from crawler.page.views import RULES as VIEW_RULES
 from crawler.run.state import journal_fingerprint, run_fingerprint
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -98,6 +99,9 @@ def add_crawl_arguments(command: argparse.ArgumentParser, default_out: str) -> N
                          help="a Scrapy setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable)")
     command.add_argument("--dedup", choices=("none", "exact", "near"), default="none",
                          help="cross-version dedup of the output (default none: every version complete)")
+    command.add_argument("--render", choices=("auto", "always", "never"), default="auto",
+                         help="read pages in a browser (Chromium): auto = only a site whose HTML lacks "
+                              "its text (Docsify, single-page apps); default auto (docs/rendering.md)")
     command.add_argument("--log-json", action="store_true", help="log lines as JSON objects (stderr)")
     command.add_argument("--log-level", default=None, help="Scrapy log level (default WARNING on a terminal)")
 
@@ -112,6 +116,10 @@ def add_crawl_command(commands) -> argparse.ArgumentParser:
                        help="incremental: remember this run in DIR; the next run emits only new and "
                             "changed records (ids of removed ones go to OUT.removed.jsonl)")
     crawl.add_argument("--full", action="store_true", help="with --state: rebuild everything")
+    crawl.add_argument("--keep-views", metavar="RULES", default="",
+                       help="read these views as pages after all, e.g. source_listing (Sphinx's _modules/) "
+                            "or noindex; by default views are skipped and counted in the manifest's "
+                            "skipped_pages (rules: " + ", ".join(VIEW_RULES) + ")")
     crawl.add_argument("--base-url", help="fetch from here instead of the public site (a mirror)")
     add_crawl_arguments(crawl, "docprompts.jsonl")
     add_distributed_arguments(crawl)
@@ -150,7 +158,20 @@ def check_options(args) -> Budget:
         check_crawl_paths(out, None, "kafka")
     if getattr(args, "full", False) and not getattr(args, "state", None):
         raise ConfigError("--full only makes sense with --state DIR")
+    parse_keep_views(getattr(args, "keep_views", ""))
     return budget
+
+
+def parse_keep_views(value) -> tuple[str, ...]:
+    """``--keep-views source_listing,noindex``: the view rules whose pages are read after all."""
+    if isinstance(value, (tuple, list)):
+        value = ",".join(value)
+    names = tuple(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
+    unknown = [name for name in names if name not in VIEW_RULES]
+    if unknown:
+        raise ConfigError(f"--keep-views: unknown rule(s) {', '.join(unknown)}; the rules are "
+                          f"{', '.join(VIEW_RULES)}")
+    return names
 
 
 def check_resumable(profile, budget: Budget, out: str) -> None:

@@ -44,3 +44,8 @@ DOCPROMPTS_MAX_PAGES_PER_VERSION = 2_000
 DOCPROMPTS_MAX_VERSIONS = 200
 DOCPROMPTS_MAX_DEPTH = 25
 DOCPROMPTS_MAX_URL_LENGTH = 2_000
+# Pages whose text exists only after their scripts run (crawler/run/browser.py, docs/rendering.md)
+DOCPROMPTS_RENDER = {}           # set by the CLI: {"mode", "reason", "browser"} of this crawl
+DOCPROMPTS_BROWSER = ""          # Chromium's executable ("": /usr/bin/chromium or chromium on PATH)
+DOCPROMPTS_RENDER_PAGES = 4      # browser pages open at once
+DOCPROMPTS_RENDER_TIMEOUT = 30   # seconds for a page to load and render in the browser

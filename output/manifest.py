@@ -21,6 +21,7 @@ class PageReport:
     text_tokens: int
     seconds: float
     layout_share: float | None = None   # sampled pages: share of trafilatura's main text held
+    root_fallback: bool = False         # no profile content root: trafilatura's main text read
 
 
 @dataclass
@@ -40,10 +41,13 @@ class RunManifest:
     retries: list[dict] = field(default_factory=list)          # {"url", "reason"} per attempt
     skipped_links: dict = field(default_factory=lambda: {"offsite": set(), "scheme": set()})
     charset_repairs: list[str] = field(default_factory=list)   # pages decoded against their header
+    skipped_pages: dict = field(default_factory=dict)          # rule -> URLs of views, not pages
+    content_root_fallback: dict = field(default_factory=dict)  # version -> pages read by main text
     delta: dict = field(default_factory=lambda: dict.fromkeys(
         ("new", "changed", "unchanged", "removed", "pages_changed", "pages_unchanged"), 0))
     resumed_pages: int = 0                                     # pages a killed run had finished
     limits_reached: list[dict] = field(default_factory=list)   # crawl budget hit (crawler.run.limits)
+    rendering: dict = field(default_factory=dict)              # browser: mode, why, pages rendered
     interrupted: str = ""
     records: int = 0
     text_tokens: int = 0
@@ -60,10 +64,17 @@ class RunManifest:
             "pages_fetched": len(self.pages), "pages_failed": len(self.failures),
             "failures": self.failures,
             "limits_reached": self.limits_reached,
+            "rendering": self.rendering,
             "broken_links": sorted(set(self.broken_links)),
             "retries": self.retries,
             "skipped_links": {kind: sorted(urls) for kind, urls in self.skipped_links.items()},
             "charset_repairs": sorted(set(self.charset_repairs)),
+            # Fetched, never records (crawler/page/views.py): {rule: {"pages": n, "urls": [...]}}
+            "skipped_pages": {rule: {"pages": len(set(urls)), "urls": sorted(set(urls))}
+                              for rule, urls in sorted(self.skipped_pages.items())},
+            # No profile content root on the page: read from trafilatura's main text instead.
+            "content_root_fallback": {version: {"pages": len(set(urls)), "urls": sorted(set(urls))}
+                                      for version, urls in sorted(self.content_root_fallback.items())},
             "coverage": {
                 "min": round(min(coverages), 4) if coverages else None,
                 "mean": round(statistics.fmean(coverages), 4) if coverages else None,

@@ -104,6 +104,11 @@ def merge_message(spider: DocsSpider, message: dict) -> None:
     run.charset_repairs.extend(message.get("charset_repairs", []))
     for kind, urls in message.get("skipped_links", {}).items():
         run.skipped_links.setdefault(kind, set()).update(urls)
+    if message.get("stated"):
+        run.versions.setdefault("stated", {}).update(message["stated"])
+    for name in ("skipped_pages", "content_root_fallback"):   # views by rule, fallbacks by version
+        for key, urls in message.get(name, {}).items():
+            getattr(run, name).setdefault(key, []).extend(urls)
     for version in message.get("found_by_probe", []):
         probed = run.versions.setdefault("found_by_probe", [])
         if version not in probed:

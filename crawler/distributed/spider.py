@@ -25,6 +25,8 @@ from crawler.distributed.scheduler import LEASE, LOCAL
 COORDINATOR, WORKER = "coordinator", "worker"
 # Manifest lists a page's processing appends to; shipped as "what is new since the last message".
 _LISTS = ("failures", "broken_links", "retries", "charset_repairs")
+# Manifest tables of URL lists ({rule or version: [url, ...]}), shipped the same way.
+_TABLES = ("skipped_pages", "content_root_fallback")
 
 
 class DistributedDocsSpider(DocsSpider):
@@ -40,6 +42,7 @@ class DistributedDocsSpider(DocsSpider):
         self.shipped_failed: set[str] = set()
         self.shipped_skipped = {kind: set() for kind in self.run.skipped_links}
         self.cursors = dict.fromkeys(_LISTS + ("found_by_probe",), 0)
+        self.table_cursors: dict[tuple[str, str], int] = {}
         self.shipped_anchors = ""
         self.shipped_ledger = DiscoveryLedger()   # the part of self.ledger already shipped
         self.shipped_limits = "[]"
@@ -69,7 +72,8 @@ class DistributedDocsSpider(DocsSpider):
 
     def request(self, path_or_url, callback, probe=False, **meta):
         request = super().request(path_or_url, callback, probe=probe, **meta)
-        if callback in (self.parse_versions_json, self.parse_entry, self.parse_template_context):
+        if callback in (self.parse_versions_json, self.parse_entry, self.parse_template_context,
+                        self.parse_host_versions, self.parse_options_script):
             request.meta[LOCAL] = True
             request.dont_filter = True
         return request
@@ -160,10 +164,21 @@ class DistributedDocsSpider(DocsSpider):
             if len(values) > self.cursors[name]:
                 message[name] = values[self.cursors[name]:]
                 self.cursors[name] = len(values)
+        stated = run.versions.get("stated", {})   # alias paths' version numbers (coordinator)
+        if len(stated) > self.cursors.get("stated", 0):
+            message["stated"] = stated
+            self.cursors["stated"] = len(stated)
         probed = run.versions.get("found_by_probe", [])
         if len(probed) > self.cursors["found_by_probe"]:
             message["found_by_probe"] = probed[self.cursors["found_by_probe"]:]
             self.cursors["found_by_probe"] = len(probed)
+        for name in _TABLES:
+            fresh = {key: urls[self.table_cursors.get((name, key), 0):] for key, urls in getattr(run, name).items()}
+            fresh = {key: urls for key, urls in fresh.items() if urls}
+            if fresh:
+                message[name] = fresh
+                for key, urls in fresh.items():
+                    self.table_cursors[(name, key)] = self.table_cursors.get((name, key), 0) + len(urls)
         skipped = {kind: sorted(urls - self.shipped_skipped[kind]) for kind, urls in run.skipped_links.items()}
         if any(skipped.values()):
             message["skipped_links"] = skipped

@@ -21,6 +21,10 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "asi
               "table", *HEADING_TAGS}
 _LINE_BREAK = "\x00"  # <br> inside inline text, kept apart from source newlines
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
+# A paragraph line that starts like an ordered list item ("1. Enable the repository", as
+# authors number steps in plain paragraphs) would become a list in Markdown and lose its
+# number: its marker is escaped ("1\. Enable").
+_LIST_LOOKALIKE = re.compile(r"^(\d{1,9})([.)])(?=\s|$)", re.M)
 # Repair mojibake but keep what the page shows: curly quotes and full-width forms stay.
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=False)
 
@@ -146,7 +150,7 @@ class _BlockBuilder:
     def flush(self) -> None:
         if not self.inline:   # called at every block boundary: most have nothing pending
             return
-        text = normalise_inline("".join(self.inline))
+        text = _LIST_LOOKALIKE.sub(r"\1\\\2", normalise_inline("".join(self.inline)))
         self.inline = []
         if text:
             self.emit("paragraph", text)

@@ -17,7 +17,9 @@ from compress.tokenizer import TokenCounter
 from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
 
+from crawler.page.browser_needed import NeedsBrowser, served_page_reason
 from crawler.site.discovery import discover, page_links
+from crawler.site.routes import route_url
 from crawler.page.clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
                                 strip_boilerplate, text_of)
 from crawler.page.extract import html_to_blocks, repair_text
@@ -26,6 +28,7 @@ from crawler.page.maintext import main_text, main_text_root, main_text_share
 from crawler.site.profiles import PageKind, SiteProfile
 from crawler.page.render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from crawler.page.sections import Section, split_sections
+from crawler.page.views import view_rule
 from crawler.site.scope import navigation_links
 from crawler.page.widgets import rewrite_widgets
 
@@ -65,6 +68,8 @@ class PageInfo:
     fetched_url: str
     is_prerelease: bool = False   # an unreleased version ("next")
     check_layout: bool = False    # compare the content root with trafilatura's main text
+    keep_views: tuple[str, ...] = ()   # view rules whose pages are read after all (page.views)
+    rendered: bool = False        # the DOM a browser rendered, not the HTML as served
 
 
 @dataclass
@@ -86,6 +91,8 @@ class PageResult:
     layout_share: float | None = None                   # share of trafilatura's main text held
     version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
     stages: dict[str, float] = field(default_factory=dict)   # CPU seconds per stage (StageClock)
+    view: str | None = None                             # a view, not a page: the rule (page.views)
+    root_fallback: bool = False                         # no profile root matched: main text read
     nav_links: list[str] = field(default_factory=list)  # hrefs of its navigation (top bar, sidebar)
 
 
@@ -144,6 +151,10 @@ def content_root(doc, kind: PageKind, main_text: str = ""):
         return main_text_root(doc, main_text)
 
 
+def has_content_root(doc, kind: PageKind) -> bool:
+    return any(doc.cssselect(selector) for selector in kind.content_roots)
+
+
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
                   crawled_at: str, clock: StageClock | None = None) -> list[Record]:
     clock = clock or StageClock()
@@ -157,7 +168,10 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
         if lead.ordinal not in seen_leads:
             seen_leads[lead.ordinal] = occurrences.get(lead.anchor, 0)
             occurrences[lead.anchor] = seen_leads[lead.ordinal] + 1
-        url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
+        if "#/" in info.public_url:   # a client-side route: its headings are ?id=ANCHOR
+            url = route_url(info.public_url, lead.anchor)
+        else:
+            url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
         target = budget.target_for(chunk.text_tokens)
         header = prompt_header(target, info.source, url)
         records.append(Record(
@@ -228,6 +242,18 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         followed = evidence.links + ([evidence.redirect_target] if evidence.redirect_target else [])
         return PageResult([], "", 1.0, 0, kind="redirect-stub", redirects=redirects, links=followed,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
+    view = view_rule(doc, info.page_path, info.fetched_url, evidence.canonical_url,
+                     lambda one, other: _same_page(hooks.canonical_path(one), hooks.canonical_path(other)),
+                     lambda one, other: hooks.slug_of_url(one) == hooks.slug_of_url(other),
+                     info.keep_views)
+    if view is not None:   # counted by the spider under its rule; its links are still followed
+        return PageResult([], "", 1.0, 0, kind="view", links=evidence.links, view=view,
+                          seconds=time.perf_counter() - started, **found)
+    templated = profile.template_names and has_templates(doc)   # rendered below, without a browser
+    if not info.rendered and not templated:   # "Loading ...": never a record of that
+        reason = served_page_reason(doc)
+        if reason:
+            raise NeedsBrowser(reason)
     kind = choose_kind(doc, kinds)
     found["kind"] = kind.name
     if kind.role == "redirects":
@@ -242,7 +268,11 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
     clock.lap("render")
-    reference = main_text(html_text) if (info.check_layout or kind.content_fallback) else ""
+    rooted = has_content_root(doc, kind)
+    if not rooted and kind.content_fallback != "main-text":
+        select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
+    # trafilatura only where it is needed: the drift alarm's samples and pages without a root.
+    reference = main_text(html_text) if (info.check_layout or not rooted) else ""
     # Drift alarm: the root as selected, before the profile's strip list (a section index or a
     # TOC stripped on purpose is no drift; a root that found the wrong element is).
     share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if info.check_layout else None
@@ -265,6 +295,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         unrendered=unrendered,
         links=links,
         layout_share=layout_share,
+        root_fallback=not rooted and bool(kind.content_roots),
         seconds=time.perf_counter() - started,
         stages=clock.seconds,
         **found,

@@ -8,8 +8,6 @@ and every page whose records never all reached the output (kind ``output``).
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from scrapy import signals
 
 
@@ -18,7 +16,7 @@ def watch_pages(crawler, spider) -> None:
         url = getattr(response, "url", None) or "?"
         error = failure.value
         spider_ = crawler.spider
-        path = spider_.hooks.canonical_path(urlsplit(url).path)
+        path = spider_.page_key(url)
         if path not in spider_.failed_paths:
             kind = getattr(error, "kind", None) or "processing"   # PageFailed carries its own
             reason = str(error) if kind != "processing" else f"{type(error).__name__}: {error}"

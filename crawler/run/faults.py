@@ -31,6 +31,8 @@ def failure_kind(error: BaseException) -> str:
         return "http_error"
     if isinstance(error, (DownloadTimeoutError, twisted_errors.TimeoutError, TimeoutError)):
         return "timeout"
+    if type(error).__name__ == "TimeoutError":   # Playwright's: a rendered page over its time limit
+        return "timeout"
     if isinstance(error, ResponseDataLossError) or "DataLoss" in repr(error):
         return "truncated"
     if isinstance(error, DownloadCancelledError) and "max size" in str(error):

@@ -134,9 +134,19 @@ def silence_problem(manifest: dict) -> str | None:
         return (f"no records: tried {tried}; {len(found)} version(s) requested"
                 f"{' (' + ', '.join(found[:8]) + ('...' if len(found) > 8 else '') + ')' if found else ''}, "
                 f"{fetched} content page(s) fetched, {len(unfetched)} linked page(s) not fetched{example}, "
-                f"{len(failures)} failed{first} (the manifest lists discovery and failures)")
+                f"{len(failures)} failed{first}{skipped_views(manifest)} (the manifest lists discovery and failures)")
     empty = discovery.get("empty_versions") or []
     if empty:
-        return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)} "
-                f"(see the manifest's discovery: linked_not_fetched)")
+        return (f"{len(empty)} version(s) found and requested yielded no records: {', '.join(empty)}"
+                f"{skipped_views(manifest)} (see the manifest's discovery: linked_not_fetched)")
     return None
+
+
+def skipped_views(manifest: dict) -> str:
+    """", 12 page(s) skipped as views (noindex 12; --keep-views RULE reads them)", or ""."""
+    views = manifest.get("skipped_pages") or {}
+    if not views:
+        return ""
+    counts = ", ".join(f"{rule} {entry['pages']}" for rule, entry in sorted(views.items()))
+    total = sum(entry["pages"] for entry in views.values())
+    return f", {total} page(s) skipped as views ({counts}; --keep-views RULE reads them)"

@@ -22,6 +22,7 @@ from output.records import version_sort_key
 
 from crawler.run.accounting import settle_pages
 from crawler.run.state import PageDone, StateStore
+from crawler.site.routes import page_url_of
 
 
 class ResumeError(ValueError):
@@ -85,7 +86,7 @@ class OutputPipeline:
         spider.run.resumed_pages = len(spider.completed)
 
     def sort_key(self, record: dict) -> tuple:
-        page = record["url"].split("#", 1)[0]
+        page = page_url_of(record["url"])
         position = self.positions.get(page, 0)
         self.positions[page] = position + 1
         return version_sort_key(record["version"]), page, position
@@ -104,7 +105,7 @@ class OutputPipeline:
                 self.stop_on(error)
                 return item
             self.written.add(item["id"])
-            self.flush_pending(item["url"].split("#", 1)[0])
+            self.flush_pending(page_url_of(item["url"]))
         self.count(item)
         return item
 

@@ -34,6 +34,7 @@ class PageDone:
     records: dict[str, str] = field(default_factory=dict)   # record id -> sha256 of its prompt
     emitted: list[str] = field(default_factory=list)        # ids written to this run's output
     delta: dict[str, int] = field(default_factory=dict)     # new / changed / unchanged records
+    view: str | None = None              # a view, not a page: the rule it was skipped under
 
     def to_json(self) -> dict:
         # Shallow on purpose: dataclasses.asdict deep-copies every list (1 s per re-run of Kafka).

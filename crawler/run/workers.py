@@ -27,6 +27,7 @@ from compress.budget import Budget
 from compress.tokenizer import TokenCounter
 
 from crawler.page.charset import decode_html
+from crawler.page.browser_needed import NeedsBrowser
 from crawler.page.clean import ContentNotFound
 from crawler.site.hooks import hooks_for
 from crawler.page.process import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
@@ -36,7 +37,7 @@ from crawler.site.profiles import PageKind, SiteProfile
 STAGE_LOG_VARIABLE = "DOCPROMPTS_STAGE_LOG"   # a file: each page's CPU seconds per stage
 DEFAULT_PAGE_TIMEOUT = 120.0     # seconds of processing per page (--page-timeout)
 # Outcomes the spider handles itself (not failures of the worker machinery).
-EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound)
+EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound, NeedsBrowser)
 
 
 class PageFailed(Exception):

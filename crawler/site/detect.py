@@ -3,7 +3,7 @@
 ``docprompts crawl URL`` has a URL, not a profile. Documentation generators sign their pages: a
 ``<meta name="generator">`` (Docusaurus, MkDocs, Hugo, VitePress, Jekyll, Gatsby, Astro...),
 Sphinx by its own files and footer, Read the Docs by its flyout or add-ons, Docsy by its
-``td-content`` column. ``detect_generator`` reads those signs (a pure function over the page's
+``td-content`` column, Docsify by its ``window.$docsify`` configuration and script. ``detect_generator`` reads those signs (a pure function over the page's
 HTML) and names the shipped profile that fits, or the generic fallback when none does.
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
+
+from crawler.page.browser_needed import is_docsify
 
 GENERIC_PROFILE = "generic"
 
@@ -42,7 +44,21 @@ _GENERATOR_META = [
     (re.compile(r"astro", re.I), "Astro", GENERIC_PROFILE),
     (re.compile(r"gitbook", re.I), "GitBook", GENERIC_PROFILE),
     (re.compile(r"docfx", re.I), "DocFX", GENERIC_PROFILE),
+    (re.compile(r"antora", re.I), "Antora", "antora"),
 ]
+# Hextra's sidebar (older releases: a plain sidebar-container holding its hextra-scrollbar).
+_HEXTRA_SHELL = "aside.hextra-sidebar-container, aside.sidebar-container div.hextra-scrollbar"
+# Themes that share their generator's tag, by the page's own shell (first match wins).
+_THEMES_OF = {
+    "Hugo": [(".td-content", "Hugo (Docsy)", "docsy"),
+             (_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
+             ("div.book-page, aside.book-menu", "Hugo (Book)", "hugo-book")],
+    "Jekyll": [("div#main-content-wrap, div.side-bar nav#site-nav", "Jekyll (just-the-docs)", "just-the-docs")],
+}
+# Without a generator tag, only markup no other generator writes names a theme.
+_THEME_SHELLS = [(_HEXTRA_SHELL, "Hugo (Hextra)", "hextra"),
+                 ("aside.book-menu div.book-menu-content", "Hugo (Book)", "hugo-book"),
+                 ("div#main-content-wrap div#main-content", "Jekyll (just-the-docs)", "just-the-docs")]
 _VERSION_IN = re.compile(r"v?\d+(?:\.\d+)+[\w.-]*")
 
 # Sphinx marks its pages without a generator tag in most themes: its own static files, its
@@ -53,6 +69,22 @@ _SPHINX_FOOTER = re.compile(r"Created\s+using\s+<a[^>]*>\s*Sphinx|Built\s+with\s
 # mdBook writes no generator tag: its "Book generated using mdBook" comment and its book.js.
 _MDBOOK = re.compile(r"Book generated using mdBook|<script src=\"[^\"]*book(?:-[0-9a-f]+)?\.js\"")
 _READTHEDOCS = re.compile(r"readthedocs-flyout|readthedocs-addons|READTHEDOCS_DATA|class=\"rst-versions", re.I)
+# MkDocs themes without a generator tag (readthedocs, mkdocs): their page variables and footer.
+_MKDOCS = re.compile(r"\bmkdocs_page_(?:name|url|input_path)\b|built\s+with\s+<a[^>]*>\s*MkDocs", re.I)
+# The theme, named in the evidence: the same profile reads them all (its roots are hints).
+_THEMES = [
+    (re.compile(r"furo-main-content|_static/styles/furo\.css"), "Furo"),
+    (re.compile(r"sphinx-book-theme|sbt-scroll-pixel-helper"), "sphinx-book-theme"),
+    (re.compile(r"pydata-sphinx-theme|bd-article"), "pydata-sphinx-theme"),
+    (re.compile(r"sphinx_rtd_theme|wy-nav-side"), "Read the Docs theme"),
+    (re.compile(r"_static/alabaster\.css"), "alabaster"),
+    (re.compile(r"md-content__inner"), "Material"),
+]
+
+
+def theme_of(html_text: str) -> str:
+    """", theme X" for the evidence line when a known theme signs the page."""
+    return next((f", theme {name}" for pattern, name in _THEMES if pattern.search(html_text)), "")
 
 
 def detect_generator(html_text: str) -> Detection:
@@ -65,20 +97,30 @@ def detect_generator(html_text: str) -> Detection:
     for pattern, generator, profile in _GENERATOR_META:   # in this order: Starlight before Astro
         for content in generators:
             if pattern.search(content):
-                if generator == "Hugo" and doc.cssselect(".td-content"):
-                    generator, profile = "Hugo (Docsy)", "docsy"
+                generator, profile = next(((name, theme) for selector, name, theme in _THEMES_OF.get(generator, [])
+                                           if doc.cssselect(selector)), (generator, profile))
                 version = _VERSION_IN.search(content[pattern.search(content).end():])
-                return Detection(generator, profile, f'<meta name="generator" content="{content}">',
-                                 version.group(0) if version else "")
+                return Detection(generator, profile, f'<meta name="generator" content="{content}">'
+                                 + theme_of(html_text), version.group(0) if version else "")
+    if _MKDOCS.search(html_text):
+        return Detection("MkDocs", "mkdocs", "MkDocs's page variables and footer" + theme_of(html_text))
+    if is_docsify(doc):   # its pages are Markdown files rendered in the browser (#/ routes)
+        return Detection("Docsify", "docsify", "window.$docsify and docsify.js")
     if _SPHINX_FILES.search(html_text) or _SPHINX_FOOTER.search(html_text):
-        evidence = "Sphinx's _static files and footer"
+        evidence = "Sphinx's _static files and footer" + theme_of(html_text)
         if _READTHEDOCS.search(html_text):
-            evidence += ", Read the Docs flyout"
+            evidence += ", Read the Docs flyout or add-ons"
         return Detection("Sphinx", "sphinx", evidence)
     if _READTHEDOCS.search(html_text):
         return Detection("Read the Docs", "sphinx", "Read the Docs flyout / add-ons")
     if doc.cssselect("div.td-content"):
         return Detection("Hugo (Docsy)", "docsy", "Docsy's div.td-content")
+    # Hugo writes its generator tag on the home page only unless the theme adds it (Jekyll only
+    # with jekyll-seo-tag): the theme's own shell names the rest.
+    for selector, name, theme in _THEME_SHELLS:
+        if doc.cssselect(selector):
+            shell = next(part for part in selector.split(", ") if doc.cssselect(part))
+            return Detection(name, theme, f"the theme's {shell}")
     if doc.cssselect("div#mdbook-content") or _MDBOOK.search(html_text):
         return Detection("mdBook", "mdbook", "div#mdbook-content, book.js")
     if doc.cssselect("div#__docusaurus"):

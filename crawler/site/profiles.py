@@ -40,8 +40,8 @@ class PageKind:
     section_levels: tuple[int, ...] = (1, 2, 3)
     requires: str | None = None         # CSS selector: this kind only if the page has it (layouts)
     role: str = "content"               # "content", or "redirects": a legacy page of old anchors
-    content_fallback: str | None = None  # "main-text": no root found -> the element holding
-                                         # trafilatura's main text (crawler.page.maintext)
+    content_fallback: str = "main-text"  # no root found -> the element holding trafilatura's
+                                         # main text (crawler.page.maintext); "none": the page fails
 
 
 @dataclass(frozen=True)
@@ -190,9 +190,11 @@ def _page_kind(page: dict, index: int) -> PageKind:
     if role not in ("content", "redirects"):
         raise ProfileError(f"'{prefix}role' must be 'content' or 'redirects' (got {role!r})")
     roots = _strings(page, "content_root", prefix)
-    fallback = _choice(page, "content_fallback", prefix, ("main-text",))
-    if not roots and role == "content" and not fallback:
-        raise ProfileError(f"missing required key '{prefix}content_root'")
+    # The roots are hints: a page where none matches is read from trafilatura's main text,
+    # unless the profile says "none" (then a missing root fails the page).
+    fallback = _choice(page, "content_fallback", prefix, ("main-text", "none")) or "main-text"
+    if not roots and role == "content" and fallback == "none":
+        raise ProfileError(f"missing required key '{prefix}content_root' (content_fallback is \"none\")")
     for key in ("content_root", "strip", "requires", "content_starts_at"):
         for selector in _strings(page, key, prefix):
             _check_selector(selector, prefix + key)

@@ -6,6 +6,8 @@ From the profile's entry page (and ``versions.json`` where the site has one) it 
 releases from the site itself, fetches each version's seed pages and follows the links that
 stay inside that version's documentation. Page content goes through the worker processes
 (``crawler.run.workers`` -> ``crawler.page.process.process_page``); this module only moves data.
+A crawl that renders (``--render``, crawler/run/browser.py) asks for its pages in a browser and
+keys them by path and client-side route (``/docs/#/guide``, crawler/site/routes.py).
 """
 from __future__ import annotations
 
@@ -26,22 +28,25 @@ from compress.budget import Budget
 from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
-from crawler.site import discovery
+from crawler.site import discovery, versionsources
 from crawler.site import scope as site_scope
 from crawler.run.accounting import watch_pages
 from crawler.page.clean import ContentNotFound
 from crawler.run.faults import failure_kind
 from crawler.site.hooks import hooks_for
 from crawler.run.ledger import DiscoveryLedger
+from crawler.page.browser_needed import NeedsBrowser
 from crawler.page.process import MissingTemplateContext, PageInfo, PageResult
 from crawler.site.profiles import ProfileError, SiteProfile
 from crawler.page.render import parse_template_context
+from crawler.run.browser import INSTALL_HINT, rendered_page_meta
+from crawler.site.routes import route_of, sidebar_routes, split_route, with_route
 from crawler.site.sites import load_site
 from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next_state, page_delta,
                                pinned_versions, run_fingerprint, unchanged_page)
 from crawler.page.maintext import SAMPLE_PAGES, layout_drift
 from crawler.site.versionmenu import UNVERSIONED, is_prerelease, matches_request, slug_of_path
-from crawler.options import ConfigError, number_option, parse_base_url, parse_version_filter
+from crawler.options import ConfigError, number_option, parse_base_url, parse_keep_views, parse_version_filter
 from crawler.run.workers import PageFailed, PageWorkers, default_processes, release_freed_memory
 from crawler.spiders.site_lists import SiteListsMixin
 
@@ -58,7 +63,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
 
     def __init__(self, profile=None, base_url=None, versions="all", target_tokens=100, ratio=None,
                  max_input_tokens=800, encoding="cl100k_base", min_section_tokens=None,
-                 state=None, full=False, **kwargs):
+                 state=None, full=False, keep_views="", **kwargs):
         super().__init__(**kwargs)
         try:
             self.profile: SiteProfile = (profile if isinstance(profile, SiteProfile)
@@ -83,6 +88,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.crawled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.versions: dict[str, str] = {}        # slug -> version, as discovered
         self.aliases: dict[str, str] = {}         # alias slug -> slug ("latest" -> "1.1")
+        self.alias_versions: set[str] = set()     # alias paths crawled as versions ("stable")
         self.listed: dict[str, str] = {}          # versions.json's list, until the entry page
         self.scheduled: set[str] = set()          # slugs whose pages were requested
         self.followed: set[str] = set()           # canonical paths of linked pages requested
@@ -117,10 +123,13 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.claimed: set[str] = set()            # canonical paths being or already processed
         self.state = state                        # --state DIR: incremental runs
         self.full = str(full).lower() in ("1", "true", "yes")
+        self.keep_views = parse_keep_views(keep_views)   # view rules read as pages after all
         self.previous = StateStore(state, self.profile.name).load(self.fingerprint) if state else {}
         self.previous_records = {record_id: digest for page in self.previous.values()
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
+        self.rendering = False                    # pages read in a browser
+        self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -130,9 +139,18 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                      spider.budget.encoding,
                                      crawler.settings.getfloat("DOCPROMPTS_PAGE_TIMEOUT", 120))
         watch_pages(crawler, spider)   # no page lost silently (crawler/run/accounting.py)
+        render = crawler.settings.getdict("DOCPROMPTS_RENDER")
+        spider.rendering = bool(render.get("browser"))   # the browser's handler is installed
+        spider.hash_routes = spider.rendering and bool(render.get("routes"))
+        spider.run.rendering = {"mode": render.get("mode", "auto"), "needed": render.get("reason"),
+                                "browser": render.get("browser"), "hash_routes": spider.hash_routes,
+                                "pages_rendered": 0}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
-        if spider.state:  # conditional requests: Scrapy's cache revalidates with ETag / Last-Modified
+        # Conditional requests: Scrapy's cache revalidates with ETag / Last-Modified. Not for pages
+        # read in a browser: a 304 answer to the browser's navigation aborts it (their rendered
+        # DOM is compared by its hash instead, as every page's is).
+        if spider.state and not spider.rendering:
             settings = crawler.settings
             settings.set("HTTPCACHE_ENABLED", True, priority="spider")
             settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy", priority="spider")
@@ -151,10 +169,21 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     # -- requests ---------------------------------------------------------------------------------
     def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
         url = urljoin(self.base_url + "/", path_or_url)
+        if self.rendering and callback in (self.parse_page, self.parse_entry, self.parse_probe):
+            meta = {**rendered_page_meta(), **meta}   # #/ routes: crawler.run.browser.RouteFingerprinter
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
+
+    def page_key(self, url_or_path: str) -> str:
+        """A page's key: its canonical path, with its client-side route in a rendered crawl
+        (``/docs/#/guide``; the router's home ``#/`` for a bare path)."""
+        parts = urlsplit(url_or_path)
+        path = self.hooks.canonical_path(parts.path)
+        return with_route(path, route_of(parts.fragment)) if self.hash_routes else path
 
     async def start(self):
         self.ledger.tried.append(self.base_url + self.profile.entry)
+        if self.hash_routes:
+            self.followed.add(self.page_key(self.profile.entry))   # asked for once, as the entry
         if self.profile.versions.versions_json:
             self.ledger.tried.append(self.base_url + self.profile.versions.versions_json)
             yield self.request(self.profile.versions.versions_json, self.parse_versions_json, probe=True)
@@ -182,9 +211,21 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
+        if self.rendering and not self.hash_routes and isinstance(response, HtmlResponse) \
+                and response.xpath('//a[starts-with(@href, "#/")]'):
+            # The rendered page links #/ routes (a hash-routed app whose served HTML was empty):
+            # its pages are routes, keyed with them from here on.
+            self.hash_routes = self.run.rendering["hash_routes"] = True
+            self.followed.add(self.page_key(self.profile.entry))
         if isinstance(response, HtmlResponse):
             linked, own, entries = await self.workers.inspect(response.body, response.encoding,
                                                               response.url, self.profile)
+            if not linked and not found and not response.meta.get("host_asked"):
+                # No menu: the site's own version lists (Read the Docs' add-ons, pydata's switcher)
+                lists = versionsources.host_lists(lxml_html.document_fromstring(response.body), response.url)
+                if lists:
+                    yield self.ask_host(lists)
+                    return
             own = self.resolve_alias(own)
             found.update(linked)
             self.version_entries.update(entries)
@@ -202,6 +243,14 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         elif not found:
             self.fail_not_html(response)
             return
+        if not found and isinstance(response, HtmlResponse):
+            own, requests = self.crawl_alias_path(response)
+            if own is not None:
+                found[own] = own
+                self.latest_slug = self.latest_slug or own
+                self.ledger.found(own, "entry page (alias path)")
+            for request in requests:
+                yield request
         if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
             if isinstance(response, HtmlResponse):
                 self.scope.language = site_scope.page_language(lxml_html.document_fromstring(response.body))
@@ -222,11 +271,67 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             yield request
         # The entry may be a page of a release (Docusaurus: /docs/intro is the newest release's):
         # emitted once, as that release's page, not taken for an alias of it.
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
+        if self.hash_routes and own is not None and own in self.scheduled:
+            for request in self.sidebar_requests(response.url):
+                yield request
         if (isinstance(response, HtmlResponse) and self.profile.in_scope(path) and self.profile.kinds_for(path)
                 and own is not None and own in self.versions and own in self.scheduled):
             async for output in self.parse_page(response):
                 yield output
+
+    def ask_host(self, lists: list[tuple[str, str]]) -> scrapy.Request:
+        kind, path = lists[0]
+        self.ledger.tried.append(self.base_url + path)
+        return self.request(path, self.parse_host_versions, probe=True, host_list=kind, more_lists=lists[1:])
+
+    def parse_host_versions(self, response):
+        """One of the site's own version lists; then the entry page again, now knowing them. An
+        odd or absent answer: the next list, else the entry page alone decides."""
+        kind, more = response.meta["host_list"], response.meta["more_lists"]
+        host = versionsources.host_versions(kind, response.text, self.hooks.slug_of_url,
+                                            self.profile.versions.aliases)
+        if host is None:
+            self.logger.info("no version list in %s", response.url)
+            yield self.ask_host(more) if more else self.entry_again()
+            return
+        self.listed.update(host.versions)
+        self.aliases.update(host.aliases)
+        # An alias path the list names as a version of its own ("latest" with no numbered twin).
+        self.alias_versions |= {slug for slug in host.versions if slug in self.profile.versions.aliases}
+        if host.stated:
+            self.run.versions.setdefault("stated", {}).update(host.stated)
+        for version in host.versions.values():
+            self.ledger.found(version, {"addons": "Read the Docs add-ons", "switcher": "version switcher"}[kind])
+        yield self.entry_again()
+
+    def entry_again(self) -> scrapy.Request:
+        request = self.request(self.profile.entry, self.parse_entry, host_asked=True)
+        request.dont_filter = True   # fetched once already, before the site's lists were asked
+        return request
+
+    def crawl_alias_path(self, response) -> tuple[str | None, list[scrapy.Request]]:
+        """An entry on an alias path (``/en/stable/``) with nothing naming other versions: the
+        alias is crawled as one version under its own name; the version the pages state
+        (Sphinx's VERSION, docsearch:version) goes in the manifest (``versions.stated``).
+        The alias slug (None: not an alias path) and the request for documentation_options.js."""
+        alias = self.hooks.slug_of_url(response.url)
+        if alias is None or alias not in self.profile.versions.aliases:
+            return None, []
+        self.alias_versions.add(alias)
+        doc = lxml_html.document_fromstring(response.body)
+        stated = versionsources.stated_version(doc)
+        script = versionsources.options_script_url(doc, response.url)
+        if stated:
+            self.run.versions.setdefault("stated", {})[alias] = stated
+        elif script:
+            return alias, [self.request(script, self.parse_options_script, probe=True, alias=alias)]
+        return alias, []
+
+    def parse_options_script(self, response):
+        stated = versionsources.options_version(response.text)
+        if stated:
+            self.run.versions.setdefault("stated", {})[response.meta["alias"]] = stated
 
     def parse_sitemap(self, response):
         """sitemap.xml (Hugo, MkDocs and Docusaurus write one): one more list of pages. Its
@@ -266,6 +371,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         return kinds[0][1] if kinds else None
 
     def resolve_alias(self, slug: str | None) -> str | None:
+        if slug in self.alias_versions or (slug in self.versions and slug in self.profile.versions.aliases):
+            return slug   # an alias path crawled as a version of its own (another process's too)
         if slug in self.aliases:
             return self.aliases[slug]
         return None if slug in self.profile.versions.aliases else slug
@@ -273,7 +380,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def add_versions(self, found: dict[str, str]):
         new = {slug: version for slug, version in sorted(found.items())
                if slug not in self.versions and slug not in self.aliases
-               and slug not in self.profile.versions.aliases}
+               and (slug not in self.profile.versions.aliases or slug in self.alias_versions)}
         # All known before any is scheduled: with the newest release at the unversioned path, a
         # path belongs to it only if it names no other version ("/docs/1.4/ci" is 1.4's).
         self.versions.update(new)
@@ -363,6 +470,21 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         for request in self.probe_newer_versions():
             yield request
 
+    # -- client-side routes -----------------------------------------------------------------------
+    def sidebar_requests(self, entry_url: str):
+        """Docsify's ``_sidebar.md`` and ``_navbar.md`` beside the entry page: its list of pages,
+        read as Markdown (absent on other sites: a 404, not a failure)."""
+        folder = split_route(urlsplit(entry_url).path)[0].rsplit("/", 1)[0] + "/"
+        for name in ("_sidebar.md", "_navbar.md"):
+            self.ledger.tried.append(self.base_url + folder + name)
+            yield self.request(folder + name, self.parse_sidebar, probe=True, folder=folder)
+
+    def parse_sidebar(self, response):
+        folder = response.meta["folder"]
+        keys = [key for key in sidebar_routes(response.text, folder)
+                if self.profile.in_scope(key) and self.profile.kinds_for(key)]
+        yield from self.follow_links(keys, self.slug_of(self.page_key(self.profile.entry)))
+
     # -- pages ------------------------------------------------------------------------------------
     async def parse_page(self, response, context: dict | None = None):
         """One documentation page: route it to the page pipeline (a worker process), its
@@ -384,7 +506,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         info = PageInfo(self.profile.name, self.profile.source, version, slug,
                         slug == self.latest_slug, path, self.public_base_url + path, response.url,
                         is_prerelease=is_prerelease(slug, version, self.profile.versions),
-                        check_layout=self.sample_layout(version))
+                        check_layout=self.sample_layout(version),
+                        keep_views=self.keep_views,
+                        rendered=bool(response.meta.get("playwright")))
         result = None
         async for output in self.process_page(response, info, kinds, context):
             if isinstance(output, PageResult):
@@ -401,6 +525,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
             self.claimed.discard(path)   # settled: named in the manifest, not a lost page
             return
+        if info.rendered:
+            self.run.rendering["pages_rendered"] += 1
         links = self.documentation_links(response.url, result.links, set(result.nav_links))
         for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
             yield request
@@ -409,7 +535,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
                         links=links, version_links=result.version_links,
                         redirects=result.redirects, records=hashes,
-                        emitted=[record["id"] for record in records], delta=statuses)
+                        emitted=[record["id"] for record in records], delta=statuses, view=result.view)
         for record in records:
             yield record
         self.account_page(response, result, done)
@@ -423,7 +549,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         if not isinstance(response, HtmlResponse) or (content_type and "html" not in content_type):
             self.fail_not_html(response)
             return None
-        path = self.hooks.canonical_path(urlsplit(response.url).path)
+        path = self.page_key(response.url)
         kinds = self.profile.kinds_for(path)
         if not kinds or not self.profile.in_scope(path):
             if not response.meta.get("probe"):
@@ -450,6 +576,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                    self.parse_template_context, page=response)
             else:
                 self.fail(response.url, "templates present but no template context")
+        except NeedsBrowser as error:   # its text is not in the HTML, and no browser reads it
+            remedy = "not rendered: --render never" if self.run.rendering["mode"] == "never" else INSTALL_HINT
+            self.fail(response.url, f"needs a browser: {error} ({remedy})", "needs_browser")
         except ContentNotFound as error:
             if not response.meta.get("probe"):  # an optional seed that is no doc page: fine
                 self.fail(response.url, str(error), "no_content")
@@ -469,11 +598,16 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.ledger.fetched(done.version, done.path, len(result.records), text_tokens, stub=result.redirect_stub)
         if result.redirect_stub:   # no content of its own: what it points to is followed
             self.ledger.found(done.version, "stub")
+        elif result.view:   # a view of other pages (search, print, listing): counted, links followed
+            self.run.skipped_pages.setdefault(result.view, []).append(response.url)
         else:
+            if result.root_fallback:   # no profile root on the page: trafilatura's main text read
+                self.run.content_root_fallback.setdefault(done.version, []).append(response.url)
             report = PageReport(
                 url=response.url, version=done.version, kind=result.kind, records=len(result.records),
                 sections=result.sections, coverage=result.coverage, content_words=result.content_words,
-                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share)
+                text_tokens=text_tokens, seconds=round(result.seconds, 3), layout_share=result.layout_share,
+                root_fallback=result.root_fallback)
             if result.layout_share is not None:
                 self.layout_shares.setdefault(done.version, []).append((response.url, result.layout_share))
             self.run.pages.append(report)
@@ -510,7 +644,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         """A page's links to documentation pages of this site, as paths; the others are
         listed in the manifest (other hosts, other schemes, each reason the scope left one out)."""
         found = []
-        for href in link_targets(hrefs):
+        for href in link_targets(hrefs, keep_routes=self.hash_routes):
             url = urljoin(page_url, href)
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
@@ -518,9 +652,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             elif parts.netloc != self.netloc:
                 self.run.skipped_links["offsite"].add(url)  # never requested
             else:
-                path = self.hooks.canonical_path(parts.path)
+                path = self.page_key(url)
                 if self.profile.in_scope(path) and self.profile.kinds_for(path):
-                    found.append(parts.path)   # javadoc, blog, downloads... are not
+                    # javadoc, blog, downloads... are not; a route stays with its path
+                    route = route_of(parts.fragment) if self.hash_routes else None
+                    found.append(parts.path + (f"#{route}" if route else ""))
                 elif href not in listed:       # navigation links: judged in widen_scope
                     reason = self.left_out_reason(path)
                     if reason is None:         # its area may yet join the scope: followed then
@@ -532,7 +668,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
         for linked in paths:
-            path = self.hooks.canonical_path(linked)
+            path = self.page_key(linked)
             if path in self.followed:
                 continue  # every page links its siblings: skip Scrapy's duplicate filter work
             link_slug = self.slug_of(path)
@@ -540,7 +676,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                 self.followed.add(path)
                 self.ledger.linked(self.versions.get(link_slug) or self.hooks.slug_to_version(link_slug), path)
                 # An extension-less link may name a folder: try its index page if .html is absent.
-                extensionless = not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                extensionless = (not posixpath.splitext(linked)[1] and not linked.endswith("/")
+                                 and "#" not in linked)
                 fallback = [linked.rstrip("/") + "/index.html"] if extensionless else []
                 yield self.request(path, self.parse_page, alternatives=fallback)
 
@@ -562,9 +699,13 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.done_pages[done.path] = done
         add_counts(self.run.delta, done.delta)
         self.ledger.fetched(done.version, done.path, len(done.records),
-                            (done.report or {}).get("text_tokens", 0), stub=not done.report)
+                            (done.report or {}).get("text_tokens", 0), stub=not done.report and not done.view)
         if done.report:
             self.run.pages.append(PageReport(**done.report))
+            if done.report.get("root_fallback"):
+                self.run.content_root_fallback.setdefault(done.version, []).append(response.url)
+        if done.view:
+            self.run.skipped_pages.setdefault(done.view, []).append(response.url)
         if done.redirects:
             yield from self.follow_redirect_map(response, done.redirects, slug)
         yield from self.follow_links(done.links, slug)
@@ -579,6 +720,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     # -- failures ---------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_host_versions:   # that list is absent: the next one
+            self.logger.info("no version list at %s", request.url)
+            more = request.meta["more_lists"]
+            yield self.ask_host(more) if more else self.entry_again()
+            return
         if request.callback == self.parse_versions_json:   # no version list: the entry page may say
             self.logger.info("no versions list at %s", request.url)
             yield self.request(self.profile.entry, self.parse_entry)
@@ -623,8 +769,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def fail(self, url: str, reason: str, kind: str = "other") -> None:
         self.logger.warning("page failed: %s (%s)", url, reason)
         self.run.failures.append({"url": url, "reason": reason, "kind": kind})
-        self.failed_paths.add(self.hooks.canonical_path(urlsplit(url).path))
-        self.ledger.not_fetched(self.hooks.canonical_path(urlsplit(url).path), f"{kind}: {reason}")
+        self.failed_paths.add(self.page_key(url))
+        self.ledger.not_fetched(self.page_key(url), f"{kind}: {reason}")
         self.crawler.stats.inc_value("docprompts/pages_failed")
 
     def sample_layout(self, version: str) -> bool:
@@ -643,7 +789,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def version_summary(self) -> dict:
         before = {page.version for page in self.previous.values()}
         requested = self.version_filter if isinstance(self.version_filter, set) else set()
-        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions}
+        known = set(self.versions.values()) | {self.hooks.slug_to_version(s) for s in self.versions} \
+            | {alias for alias, slug in self.aliases.items() if slug in self.versions}
         ordered = sorted(self.versions.items(), key=lambda item: version_sort_key(item[1]))
         return {
             **self.run.versions,
@@ -658,9 +805,16 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         }
 
 
-def link_targets(links: list[str]) -> list[str]:
-    """A page's distinct link targets; same-page anchors (most of a long TOC) left out."""
-    hrefs = {href.strip().split("#", 1)[0] for href in links}
+def link_targets(links: list[str], keep_routes: bool = False) -> list[str]:
+    """A page's distinct link targets; same-page anchors (most of a long TOC) left out. With
+    ``keep_routes``, a client-side route (``#/guide``, ``#/guide?id=setup``) is a target."""
+    hrefs = {without_anchor(href.strip(), keep_routes) for href in links}
     hrefs.discard("")
     return sorted(hrefs)
+
+
+def without_anchor(href: str, keep_routes: bool) -> str:
+    target, sep, fragment = href.partition("#")
+    route = route_of(fragment) if keep_routes and sep else None
+    return f"{target}#{route}" if route else target
 

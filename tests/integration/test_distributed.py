@@ -244,3 +244,26 @@ def test_a_worker_killed_while_holding_pages_loses_nothing(site, server, single,
     records = read_records(out)
     assert comparable(records) == comparable(single[0])
     assert read_manifest(out)["distributed"]["requeued_requests"] >= 1
+
+
+def test_an_alias_path_without_a_menu_crawls_the_same_distributed(server, tmp_path):
+    """Sphinx + Furo at /en/stable/ (no version menu): the coordinator alone asks what the entry
+    page needs (its documentation_options.js); views and the stated version reach the manifest."""
+    from crawler.demo import serve_directory
+
+    profile = (PROJECT / "crawler" / "site" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
+    path = tmp_path / "furo.toml"
+    path.write_text(profile.replace('entry = "/en/latest/"', 'entry = "/en/stable/"'), encoding="utf-8")
+    single_out, out = tmp_path / "single.jsonl", tmp_path / "docs.jsonl"
+    with serve_directory(PROJECT / "tests" / "sites" / "sphinx-furo") as base_url:
+        crawl_ok("crawl", "--profile", str(path), "--base-url", base_url, "--out", str(single_out))
+        worker = start_worker(tmp_path, "worker", server)
+        crawl_ok("crawl", "--profile", str(path), "--base-url", base_url, "--out", str(out), "--redis", server,
+                 "--workers", "1")
+        assert worker.wait(timeout=60) == 0
+    single, manifest = read_manifest(single_out), read_manifest(out)
+    assert comparable(read_records(out)) == comparable(read_records(single_out))
+    assert manifest["versions"]["stated"] == single["versions"]["stated"] == {"stable": "1.4.2"}
+    assert manifest["skipped_pages"] == single["skipped_pages"]
+    assert manifest["skipped_pages"]["source_listing"]["pages"] == 1
+    assert {r["version"] for r in read_records(out)} == {"stable"}

