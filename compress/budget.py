@@ -120,7 +120,10 @@ def merge_small_chunks(chunks: list[Chunk], budget: Budget, count: Counter) -> l
 
 def _join_if_fits(first: Chunk, second: Chunk, budget: Budget, count: Counter) -> Chunk | None:
     text = first.text + "\n\n" + second.text
-    tokens = count.at_most(text, budget.max_input_tokens)
+    if count.join_adds_up(first.text, "\n\n", second.text):   # no second encoding of both texts
+        tokens = first.text_tokens + count("\n\n") + second.text_tokens
+    else:
+        tokens = count.at_most(text, budget.max_input_tokens)
     return _joined(first, second, text, tokens) if tokens <= budget.max_input_tokens else None
 
 
@@ -185,7 +188,9 @@ def split_group(group: list[Section], budget: Budget, count: Counter) -> list[Ch
     anchors = [anchor for section in group for anchor in section.anchors]
     blocks = [block for section in group for block in section.blocks]
     text = _join_blocks(blocks)
-    tokens = count.at_most(text, budget.max_input_tokens)
+    tokens = _sum_of_sections(group, count)
+    if tokens is None:
+        tokens = count.at_most(text, budget.max_input_tokens)
     if tokens <= budget.max_input_tokens:
         return [Chunk(lead, text, tokens, _dedupe(anchors), sections=group)]
     pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count)
@@ -194,6 +199,21 @@ def split_group(group: list[Section], budget: Budget, count: Counter) -> list[Ch
               for index, (chunk_text, chunk_tokens) in enumerate(texts)]
     _assign_anchors(chunks, blocks, group)
     return chunks
+
+
+def _sum_of_sections(group: list[Section], count: Counter) -> int | None:
+    """The exact count of the group's joined text from its sections' counts (already known:
+    merge_small_sections counted each), when every join between them adds up; else None."""
+    if len(group) < 2:
+        return None
+    texts = [section.markdown for section in group]
+    total = count(texts[0])
+    for before, after, section in zip(texts, texts[1:], group[1:]):
+        joiner = section.blocks[0].joiner
+        if not count.join_adds_up(before, joiner, after):
+            return None
+        total += count(joiner) + count(after)
+    return total
 
 
 # -- splitting --------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ import tiktoken
 import tiktoken.load
 
 BUNDLED_ENCODINGS = ("cl100k_base", "o200k_base")
+# Encodings whose pre-tokenizer regex never joins a newline to the non-space after it: counts of
+# texts joined by newlines can be added up (TokenCounter.join_adds_up, compress.prompt).
+ADDITIVE_ENCODINGS = ("cl100k_base", "o200k_base")
 
 
 class TokenizerError(ValueError):
@@ -125,6 +128,18 @@ class TokenCounter:
             tokens = len(self.encoding.encode_ordinary(text))
             self._remember(key, tokens)
         return tokens
+
+    def join_adds_up(self, first: str, joiner: str, second: str) -> bool:
+        """Whether ``first + joiner + second`` has exactly the tokens of the three apart.
+
+        tiktoken splits text into pieces by a regex before BPE, and BPE never merges across
+        pieces. For cl100k_base / o200k_base a piece that ends in a letter or digit never runs on
+        into newlines (a punctuation piece does: ".\n\n" is one token), a newline run is one
+        piece, and no piece runs from a newline into a non-space. So a join by newlines adds up
+        when ``first`` ends in a letter or digit and ``second`` starts with a non-space
+        (tests/unit/test_budget.py checks it on the fixture sites' paragraphs)."""
+        return (self.name in ADDITIVE_ENCODINGS and bool(first) and bool(second) and first[-1].isalnum()
+                and not second[0].isspace() and joiner in ("\n", "\n\n"))
 
     def many(self, texts: list[str]) -> list[int]:
         """Exact counts of many texts. One at a time on purpose: the page workers already use

@@ -32,8 +32,27 @@ def recall(reference: str, candidate_texts: Iterable[str], n: int = NGRAM) -> fl
         return 1.0
     found = np.zeros(len(wanted), dtype=bool)
     for text in candidate_texts:
-        found |= np.isin(wanted, _ngram_keys(text, n), assume_unique=True)
+        found |= _contained(wanted, _ngram_keys(text, n))
     return float(found.sum()) / len(wanted)
+
+
+def _contained(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in ``sorted_keys`` (a binary search each: both are already sorted)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy >= 2.3 builds a hash table instead, 5-10x slower here."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _ngram_keys(text: str, n: int) -> np.ndarray:
@@ -42,15 +61,79 @@ def _ngram_keys(text: str, n: int) -> np.ndarray:
     A page worker computes this for 100k-word pages: arrays take a tenth of the memory of sets
     of word tuples. Two n-grams agreeing on 64 bits is negligible for a coverage figure.
     """
-    hashes = np.fromiter(map(hash, words(text)), dtype=np.int64).view(np.uint64)
+    hashes = word_hashes(text)
     if len(hashes) < n:
-        return np.unique(hashes[:1] ^ np.uint64(len(hashes))) if len(hashes) else hashes
+        return hashes[:1] ^ np.uint64(len(hashes)) if len(hashes) else hashes
     width = len(hashes) - n + 1
     keys = hashes[:width].copy()
     for offset in range(1, n):
         keys *= np.uint64(0x100000001B3)
         keys ^= hashes[offset:offset + width]
-    return np.unique(keys)
+    return _sorted_unique(keys)
+
+
+# -- word hashes, vectorised --------------------------------------------------------------------
+# The words are those of ``words()`` (runs of \w in the lower-cased text), found and hashed with
+# numpy over the text's code points instead of a list of Python strings: 5-10x faster on a page.
+_ODD = np.uint64(0x9E3779B97F4A7C15)              # the polynomial's base (odd: invertible mod 2**64)
+_ODD_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2 ** 64))
+_SLICE = 1 << 18                                   # code points per pass: bounded memory
+_ASCII_WORD = np.array([bool(_WORD.fullmatch(chr(c))) for c in range(128)])
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """A 64-bit hash of each word of ``words(text)``, in order."""
+    text = text.lower()
+    parts, start = [], 0
+    while start < len(text):
+        end = start + _SLICE
+        if end < len(text):   # end the slice between words
+            gap = _NON_WORD.search(text, end)
+            end = gap.end() if gap else len(text)
+        parts.append(_slice_word_hashes(text[start:end]))
+        start = end
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+def _slice_word_hashes(text: str) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    is_word = np.zeros(len(codes) + 2, dtype=np.int8)   # padded with a non-word at both ends
+    is_word[1:-1] = _ASCII_WORD[np.minimum(codes, 127)]  # 127 (DEL) is no word character
+    beyond_ascii = np.flatnonzero(codes > 127)
+    if len(beyond_ascii):   # few on a page, and few distinct: ask the regex about each one
+        distinct, position = np.unique(codes[beyond_ascii], return_inverse=True)
+        wordy = np.array([bool(_WORD.fullmatch(chr(c))) for c in distinct.tolist()], dtype=np.int8)
+        is_word[beyond_ascii + 1] = wordy[position]
+    edges = np.diff(is_word)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    # hash(word) = sum of code * base**(position in word): prefix sums of code * base**position,
+    # differenced at the word's ends and multiplied by base**-start (all wrapping mod 2**64).
+    powers, inverse_powers = _powers(len(codes))
+    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+    np.cumsum(codes * powers[:len(codes)], out=prefix[1:])
+    hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
+    return hashes * _ODD + (ends - starts).astype(np.uint64)   # the length too
+
+
+_POWERS = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64))
+
+
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """base ** (i + 1) and base ** -(i + 1) for i < length (at least), computed once."""
+    global _POWERS
+    if len(_POWERS[0]) >= length:
+        return _POWERS
+    size = max(length, _SLICE + 4096)
+    powers = (np.cumprod(np.full(size, _ODD, dtype=np.uint64)),
+              np.cumprod(np.full(size, _ODD_INVERSE, dtype=np.uint64)))
+    if size == _SLICE + 4096:   # kept; a longer slice (one enormous word) is not
+        _POWERS = powers
+    return powers
 
 
 def missing_ngrams(reference: str, candidate_texts: Iterable[str], n: int = NGRAM) -> set:

@@ -29,7 +29,7 @@ _LIST_LOOKALIKE = re.compile(r"^(\d{1,9})([.)])(?=\s|$)", re.M)
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=False)
 
 
-@dataclass
+@dataclass(slots=True)   # a page may hold millions: no __dict__ each
 class Block:
     kind: str                 # heading | paragraph | item | code | table
     text: str                 # Markdown

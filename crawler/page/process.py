@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from lxml import html as lxml_html
 
 from compress.budget import Budget, chunk_page
-from compress.prompt import render_prompt
+from compress.prompt import prompt_header, prompt_tokens
 from compress.tokenizer import TokenCounter
 from output.coverage import markdown_to_plain, recall
 from output.records import Record, record_id, sha256_text
@@ -31,6 +31,20 @@ from crawler.page.sections import Section, split_sections
 from crawler.page.views import view_rule
 from crawler.site.scope import navigation_links
 from crawler.page.widgets import rewrite_widgets
+
+
+class StageClock:
+    """CPU seconds per stage of one page (``bench/benchmark.py`` sums them over a crawl):
+    ``lap(stage)`` charges the time since the previous lap to ``stage``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now = time.process_time()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 class MissingTemplateContext(ValueError):
@@ -76,6 +90,7 @@ class PageResult:
     public_url: str = ""                                # the page's URL in its own canonical form
     layout_share: float | None = None                   # share of trafilatura's main text held
     version_entries: dict[str, str] = field(default_factory=dict)  # {slug: menu link path}
+    stages: dict[str, float] = field(default_factory=dict)   # CPU seconds per stage (StageClock)
     view: str | None = None                             # a view, not a page: the rule (page.views)
     root_fallback: bool = False                         # no profile root matched: main text read
     nav_links: list[str] = field(default_factory=list)  # hrefs of its navigation (top bar, sidebar)
@@ -102,10 +117,12 @@ def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None
         render_templates(doc, context, profile.template_names)
 
 
-def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Section], str]:
+def extract_sections(doc, kind: PageKind, main_text: str = "",
+                     clock: StageClock | None = None) -> tuple[list[Section], str]:
     """Cleaned sections of a rendered page, and the page's cleaned text. With
     ``content_fallback = "main-text"``, a page without a known root is read from the element
     holding ``main_text`` (trafilatura's main text of the page)."""
+    clock = clock or StageClock()
     root = content_root(doc, kind, main_text)
     strip_boilerplate(root, kind.strip)
     rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
@@ -113,8 +130,14 @@ def extract_sections(doc, kind: PageKind, main_text: str = "") -> tuple[list[Sec
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
     title = (doc.findtext(".//title") or "").strip()
-    sections = split_sections(html_to_blocks(root), kind.section_levels, title)
-    return sections, repair_text(text_of(root))
+    clock.lap("clean")
+    blocks = html_to_blocks(root)   # before text_of: it edits <br>s inside code blocks
+    clock.lap("convert")
+    sections = split_sections(blocks, kind.section_levels, title)
+    clock.lap("sections")
+    content_text = repair_text(text_of(root))   # the coverage reference
+    clock.lap("coverage")
+    return sections, content_text
 
 
 def content_root(doc, kind: PageKind, main_text: str = ""):
@@ -133,11 +156,14 @@ def has_content_root(doc, kind: PageKind) -> bool:
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
-                  crawled_at: str) -> list[Record]:
+                  crawled_at: str, clock: StageClock | None = None) -> list[Record]:
+    clock = clock or StageClock()
+    chunks = chunk_page(sections, budget, count)
+    clock.lap("budget+tokens")
     records = []
     occurrences: dict[str | None, int] = {}
     seen_leads: dict[int, int] = {}
-    for chunk in chunk_page(sections, budget, count):
+    for chunk in chunks:
         lead = chunk.lead
         if lead.ordinal not in seen_leads:
             seen_leads[lead.ordinal] = occurrences.get(lead.anchor, 0)
@@ -147,6 +173,7 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
         else:
             url = info.public_url + (f"#{lead.anchor}" if lead.anchor else "")
         target = budget.target_for(chunk.text_tokens)
+        header = prompt_header(target, info.source, url)
         records.append(Record(
             id=record_id(info.site, info.version_slug, info.page_path, lead.anchor,
                          seen_leads[lead.ordinal], chunk.chunk_index),
@@ -157,11 +184,11 @@ def build_records(info: PageInfo, sections: list[Section], budget: Budget, count
             anchors=chunk.anchors, chunk_index=chunk.chunk_index, chunk_count=chunk.chunk_count,
             text=chunk.text, text_tokens=chunk.text_tokens, target_tokens=target,
             max_input_tokens=budget.max_input_tokens, encoding=count.name,
-            prompt=render_prompt(chunk.text, target, info.source, url), prompt_tokens=0,
+            prompt=header + chunk.text,
+            prompt_tokens=prompt_tokens(header, chunk.text, chunk.text_tokens, count),
             content_sha256=sha256_text(chunk.text), crawled_at=crawled_at,
         ))
-    for record, tokens in zip(records, count.many([record.prompt for record in records])):
-        record.prompt_tokens = tokens
+    clock.lap("prompt")
     return records
 
 
@@ -197,7 +224,9 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
                  kinds: PageKind | list[PageKind], budget: Budget, count: TokenCounter,
                  crawled_at: str, context: dict[str, str] | None = None) -> PageResult:
     started = time.perf_counter()
+    clock = StageClock()
     doc = parse_html(html_text)
+    clock.lap("parse")
     hooks = hooks_for(profile)
     evidence = discover(doc, info.fetched_url, hooks.version_links)
     found = {"version_links": evidence.version_links,
@@ -235,8 +264,10 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         # trafilatura reads the page as served; a page whose text comes from client-side
         # templates (Kafka's legacy chapters) cannot be compared with it.
         info.check_layout = False
+    clock.lap("discover")
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
+    clock.lap("render")
     rooted = has_content_root(doc, kind)
     if not rooted and kind.content_fallback != "main-text":
         select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
@@ -246,20 +277,26 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     # TOC stripped on purpose is no drift; a root that found the wrong element is).
     share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if info.check_layout else None
     layout_share = round(share, 4) if share is not None else None
-    sections, content_text = extract_sections(doc, kind, reference)
+    clock.lap("layout check")
+    sections, content_text = extract_sections(doc, kind, reference, clock)
     del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
-    records = build_records(info, sections, budget, count, crawled_at)
+    records = build_records(info, sections, budget, count, crawled_at, clock)
     records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
+    coverage = recall(content_text, [records_text])
+    clock.lap("coverage")
+    unrendered = unrendered_placeholders("\n\n".join(record.text for record in records))
+    clock.lap("render")
     return PageResult(
         records=records,
         content_text=content_text,
         content_words=len(content_text.split()),
-        coverage=recall(content_text, [records_text]),
+        coverage=coverage,
         sections=len(sections),
-        unrendered=unrendered_placeholders("\n\n".join(record.text for record in records)),
+        unrendered=unrendered,
         links=links,
         layout_share=layout_share,
         root_fallback=not rooted and bool(kind.content_roots),
         seconds=time.perf_counter() - started,
+        stages=clock.seconds,
         **found,
     )

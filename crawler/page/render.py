@@ -58,22 +58,71 @@ def render_templates(doc, context: Mapping[str, str], template_names: Iterable[s
     every template script is then removed. Returns the number of placeholders filled.
     """
     filled = 0
+    index = _Index(doc)
     for name in template_names:
-        scripts = doc.xpath(f'//script[@id="{name}-template"]')
-        placeholders = doc.find_class(f"p-{name}")
-        if not scripts or not placeholders:
+        script = index.script(f"{name}-template")
+        placeholders = index.placeholders(f"p-{name}")
+        if script is None or not placeholders:
             continue
-        markup = fill_template(scripts[0].text or "", context)  # jQuery's $("#id") takes the first
+        markup = fill_template(script.text or "", context)  # jQuery's $("#id") takes the first
         for placeholder in placeholders:
             fragment = lxml_html.fragment_fromstring(markup, create_parent="div")
-            for child in list(placeholder):
+            removed = list(placeholder)
+            for child in removed:
                 placeholder.remove(child)
             placeholder.text = fragment.text
             placeholder.extend(list(fragment))
+            index.changed(removed, placeholder)
             filled += 1
     for script in doc.xpath(TEMPLATE_SCRIPT_XPATH):
         script.drop_tree()
     return filled
+
+
+class _Index:
+    """Placeholders by class and scripts by id, found in two scans of the page instead of two per
+    template name (a page has a dozen names). Scanned again only after a filled placeholder
+    brought in or removed an element that could be a placeholder or a template script."""
+
+    _CANDIDATES = "//*[contains(@class, 'p-')] | //script[@id]"
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self._scan()
+
+    def _scan(self) -> None:
+        self._by_class: dict[str, list] = {}
+        self._scripts: dict[str, object] = {}
+        for element in self.doc.xpath(self._CANDIDATES):   # document order
+            if element.tag == "script" and element.get("id") is not None:
+                self._scripts.setdefault(element.get("id"), element)   # the first one wins
+            for token in _CLASS_SPACE.split(element.get("class") or ""):
+                if token.startswith("p-"):
+                    self._by_class.setdefault(token, []).append(element)
+        self._stale = False
+
+    def script(self, element_id: str):
+        if self._stale:
+            self._scan()
+        return self._scripts.get(element_id)
+
+    def placeholders(self, class_name: str) -> list:
+        if self._stale:
+            self._scan()
+        return self._by_class.get(class_name, [])
+
+    def changed(self, removed: list, placeholder) -> None:
+        """After ``placeholder`` had its children ``removed`` and new ones put in."""
+        if not self._stale:
+            self._stale = any(_may_be_indexed(element) for top in [*removed, *placeholder]
+                              for element in top.iter())
+
+
+_CLASS_SPACE = re.compile(r"[ \t\r\n]+")   # XPath's normalize-space: XML whitespace only
+
+
+def _may_be_indexed(element) -> bool:
+    return "p-" in (element.get("class") or "") or (element.tag == "script" and element.get("id") is not None)
 
 
 _FENCED_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)

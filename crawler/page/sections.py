@@ -14,7 +14,7 @@ def short_title(text: str) -> str:
     return text if len(text) <= MAX_TITLE_CHARS else text[:MAX_TITLE_CHARS - 1].rstrip() + "…"
 
 
-@dataclass
+@dataclass(slots=True)   # a page may hold millions: no __dict__ each
 class Section:
     title: str
     level: int                      # heading level; 0 for text before the first heading

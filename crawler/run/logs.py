@@ -33,6 +33,8 @@ def escape_log_control_characters() -> None:
 
     def printable_record(*args, **kwargs) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        if record.levelno < _lowest_handler_level(record.name):
+            return record   # no handler prints it (Scrapy's DEBUG "Scraped from" holds a whole record)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: leave it to logging's own error report
@@ -42,3 +44,18 @@ def escape_log_control_characters() -> None:
         return record
 
     logging.setLogRecordFactory(printable_record)
+
+
+def _lowest_handler_level(name: str) -> int:
+    """The lowest level any handler would print a record of logger ``name`` at."""
+    import logging
+
+    logger = logging.root.manager.loggerDict.get(name)
+    logger = logger if isinstance(logger, logging.Logger) else logging.root
+    levels = []
+    while logger is not None:
+        levels.extend(handler.level for handler in logger.handlers)
+        logger = logger.parent if logger.propagate else None
+    if not levels:   # logging's last resort prints it
+        return logging.lastResort.level if logging.lastResort else logging.NOTSET
+    return min(levels)

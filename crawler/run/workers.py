@@ -13,11 +13,13 @@ import concurrent.futures
 import contextlib
 import ctypes
 import functools
+import json
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -33,6 +35,7 @@ from crawler.site.profiles import PageKind, SiteProfile
 from crawler.run.lifeline import die_with_parent
 
 
+STAGE_LOG_VARIABLE = "DOCPROMPTS_STAGE_LOG"   # a file: each page's CPU seconds per stage
 DEFAULT_PAGE_TIMEOUT = 120.0     # seconds of processing per page (--page-timeout)
 # Outcomes the spider handles itself (not failures of the worker machinery).
 EXPECTED_ERRORS = (MissingTemplateContext, ContentNotFound, NeedsBrowser)
@@ -64,13 +67,26 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
              kinds: list[PageKind], budget: Budget, crawled_at: str, context: dict | None) -> PageResult:
     # Decoding here, not in the crawl process: a page's text is 1-4x its bytes, and the crawl
     # process would otherwise hold a decoded copy of every page waiting for a worker.
+    decoding = time.process_time()
     html_text, actual_encoding = decode_html(body, declared_encoding)
+    decoding = time.process_time() - decoding
     result = process_page(html_text, info, profile, kinds, budget, counter_for(budget.encoding),
                           crawled_at, context)
+    result.stages["decode"] = decoding
+    if os.environ.get(STAGE_LOG_VARIABLE):
+        log_stages(os.environ[STAGE_LOG_VARIABLE], info.fetched_url, len(body), result)
     result.decoded_as = actual_encoding
     result.content_text = ""   # the crawl process needs its word count only (content_words)
     release_freed_memory()
     return result
+
+
+def log_stages(path: str, url: str, size: int, result: PageResult) -> None:
+    """One JSON line per page: its CPU seconds per stage (bench/benchmark.py sets the variable).
+    Appended in one write: lines from several workers do not interleave."""
+    line = json.dumps({"url": url, "bytes": size, "records": len(result.records), "stages": result.stages})
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write(line + "\n")
 
 
 def _init_worker(encoding: str, parent_pid: int) -> None:

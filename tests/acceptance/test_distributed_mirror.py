@@ -18,7 +18,7 @@ from ..conftest import PROJECT, SHARED, read_manifest, read_records, run_docprom
 from ..redis_server import free_port, needs_redis, redis_server
 
 MIRROR = SHARED / "kafka-site"
-pytestmark = [pytest.mark.acceptance, needs_redis,
+pytestmark = [pytest.mark.acceptance, pytest.mark.slow, needs_redis,
               pytest.mark.skipif(not MIRROR.is_dir(), reason="../shared/kafka-site is absent")]
 
 

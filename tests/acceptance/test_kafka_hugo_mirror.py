@@ -20,7 +20,7 @@ from output.coverage import markdown_to_plain, ngrams
 from ..conftest import SHARED, free_port, read_manifest, read_records, run_docprompts
 
 MIRROR = SHARED / "kafka-site-hugo"
-pytestmark = [pytest.mark.acceptance,
+pytestmark = [pytest.mark.acceptance, pytest.mark.slow,
               pytest.mark.skipif(not MIRROR.is_dir(), reason="../shared/kafka-site-hugo is absent")]
 SERVED = ("4.0", "4.1", "4.2")
 # What a reader never sees as the page's text: Docsy's chrome inside div.td-content.

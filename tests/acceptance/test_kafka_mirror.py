@@ -20,7 +20,7 @@ from output.records import validate_record
 from ..conftest import SHARED, free_port, read_manifest, read_records, run_docprompts
 
 MIRROR, GOLD = SHARED / "kafka-site", SHARED / "kafka-gold"
-pytestmark = [pytest.mark.acceptance,
+pytestmark = [pytest.mark.acceptance, pytest.mark.slow,
               pytest.mark.skipif(not MIRROR.is_dir(), reason="../shared/kafka-site is absent")]
 
 

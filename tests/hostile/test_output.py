@@ -49,6 +49,7 @@ def one_error_line(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("docprompts: error:")]
 
 
+@pytest.mark.slow
 def test_disk_full_then_space_back_gives_the_exact_output(tmp_path):
     with serve_hostile(site({}, BULK)) as server:
         reference = crawl(server.base_url, tmp_path / "ref.jsonl", "--workers", "1")

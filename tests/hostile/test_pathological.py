@@ -14,7 +14,7 @@ from crawler.page.sections import MAX_TITLE_CHARS
 from ..conftest import read_manifest
 from .site import GOOD, crawl, failure_kinds, records_by_page, serve_hostile, site
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 
 PAGES = {
     "deep": nested_divs(100_000),

@@ -46,6 +46,7 @@ def test_bad_profile_is_one_line_and_exit_2_before_any_request(tmp_path, case):
     assert server.requests == 0
 
 
+@pytest.mark.slow
 def test_catastrophic_deny_pattern_cannot_hang_the_crawl(tmp_path):
     path = profile_with(tmp_path, 'seeds = ["/docs/{slug}/"]\n[scope]\ndeny = ["(a+)+$", "(x+x+)+y"]')
     trap = "/docs/1.0/" + "a" * 30000 + "!.html"

@@ -13,7 +13,7 @@ import pytest
 from ..conftest import PROJECT, read_manifest
 from .site import PROFILE, crawl, serve_hostile, site
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
 
 def group_alive(group: int) -> bool:

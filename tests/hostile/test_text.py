@@ -21,6 +21,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["chat", "openai-batch", "anthropic-batch", "hf"])
 def test_line_separators_in_a_record_survive_every_export(tmp_path, fmt):
     page = {"seps": f"<p>Before the separators{SEPARATORS}after them, in one paragraph.</p>"}

@@ -13,7 +13,7 @@ from crawler.run.limits import CrawlLimits, LimitTracker, without_session_ids
 from ..conftest import read_manifest
 from .site import GOOD, crawl, html, page, serve_hostile, site, topic
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]
 _session = itertools.count(1000)
 
 

@@ -9,6 +9,9 @@ from ..conftest import read_manifest
 from .site import GOOD, crawl, failure_kinds, html, page, records_by_page, serve_hostile, site, topic
 
 pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.mark.slow
 def test_killed_and_failing_workers_lose_no_page(tmp_path):
     """A worker SIGKILLed by a page (every time), a plugin that raises: the run goes on, every
     other page (the killed worker's bystanders included) is in the output, the two pages are
@@ -27,6 +30,7 @@ def test_killed_and_failing_workers_lose_no_page(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_worker_killed_once_is_replaced_and_its_pages_retried(tmp_path):
     out = tmp_path / "out.jsonl"
     with serve_hostile(site({"oom-once": "kill-once"})) as server:
@@ -65,6 +69,7 @@ def test_an_ordered_list_with_a_junk_start_is_extracted(tmp_path):
     assert read_manifest(out)["pages_failed"] == 0
 
 
+@pytest.mark.slow
 def test_with_state_a_failed_page_keeps_its_records(tmp_path):
     """A page that fails on a re-run is not 'removed': its records stay in the state."""
     state, out1, out2 = tmp_path / "state", tmp_path / "one.jsonl", tmp_path / "two.jsonl"

@@ -27,7 +27,7 @@ from ..redis_server import free_port, needs_redis, redis_server
 from .test_resume_and_incremental import SITE, site  # noqa: F401 (site: the fixture, the Kafka Hugo site served)
 
 SLOW = ("-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")   # time to kill mid-run
-pytestmark = needs_redis
+pytestmark = [needs_redis, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

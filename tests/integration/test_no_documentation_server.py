@@ -28,6 +28,8 @@ class CatchAll(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+pytestmark = pytest.mark.slow   # six crawls that each wait for a whole discovery to fail
+
 
 @pytest.fixture(scope="module", params=["root-only", "catch-all"])
 def server(request, tmp_path_factory):

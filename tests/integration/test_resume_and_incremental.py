@@ -21,6 +21,8 @@ from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
 SITE = PROJECT / "tests" / "sites" / "kafka-hugo"
 KILL_AT_LINES = (1, 2, 4, 7, 10, 14, 19, 25, 31, 38)   # journal lines on disk when killed
 
+pytestmark = pytest.mark.slow   # a dozen crawls, killed and resumed: minutes
+
 
 @pytest.fixture(scope="module")
 def site():

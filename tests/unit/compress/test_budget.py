@@ -223,3 +223,28 @@ def test_no_word_of_a_mixed_page_is_lost(count):
     got = words("\n\n".join(c.text for c in chunks))
     assert wanted - got == Counter()
     assert sorted(a for c in chunks for a in c.anchors) == ["a", "b", "c"]
+
+
+# -- counts of joined texts added up, exactly -------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_a_join_that_adds_up_has_exactly_the_joined_texts_count(encoding):
+    """Every pair of consecutive paragraphs of the fixture sites' sources (and edge cases), joined
+    by one or two newlines: where ``join_adds_up`` says so, the parts' counts add up exactly."""
+    from pathlib import Path
+
+    from compress.tokenizer import TokenCounter
+
+    counter = TokenCounter(encoding)
+    sources = Path(__file__).resolve().parents[2] / "sites" / "src"
+    paragraphs = ["word", "end.", "x1", "naïve", "e\u0301", "日本", "/path", " space", "## Head", "```\ncode\n```",
+                  "| a |", "it's", "123456", "½", "😀"]
+    paragraphs += [part.strip("\n") for path in sorted(sources.rglob("*.md"))
+                   for part in path.read_text(encoding="utf-8").split("\n\n") if part.strip("\n")]
+    added = 0
+    for first, second in zip(paragraphs, paragraphs[1:] + paragraphs[:1]):
+        for joiner in ("\n\n", "\n"):
+            if counter.join_adds_up(first, joiner, second):
+                added += 1
+                assert counter(first) + counter(joiner) + counter(second) == counter(first + joiner + second), \
+                    (first[-40:], joiner, second[:40])
+    assert added > 100

@@ -102,3 +102,27 @@ def test_target_not_below_text_is_reported():
 
 def test_content_hash_mismatch_is_reported():
     assert validate_record(make_record(text="changed text")) == ["content_sha256 does not match text"]
+
+
+# -- prompt tokens: header + text counted apart, exactly --------------------------------------
+EDGE_TEXTS = ["/usr/bin starts with a slash", " leading space", "\nleading newline", "# Heading\n\nBody",
+              "```java\nint x = 1;\n```", "123456 digits", "'s a contraction", "😀 emoji first",
+              "Ünïcödé first", "| a | b |\n|---|---|", "-- dashes", "\u00a0no-break space", "x"]
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_prompt_tokens_equal_the_whole_prompts_count(encoding):
+    """The header's count plus the text's is the prompt's own count, on every section text of
+    the committed fixture sites' sources, under URLs ending in a letter, "/", a digit, ")"."""
+    from compress.prompt import prompt_header, prompt_tokens
+    from compress.tokenizer import TokenCounter
+
+    count = TokenCounter(encoding)
+    sources = Path(__file__).resolve().parents[2] / "sites" / "src"
+    texts = EDGE_TEXTS + [part.strip("\n") for path in sorted(sources.rglob("*.md"))
+                          for part in path.read_text(encoding="utf-8").split("\n\n") if part.strip()]
+    assert len(texts) > 200
+    for url in (URL, "https://x.org/docs/", "https://x.org/v/2", "https://x.org/a_(b)"):
+        header = prompt_header(42, "src", url)
+        for text in texts:
+            assert prompt_tokens(header, text, count(text), count) == count(header + text), (url, text[:80])
