@@ -4,7 +4,6 @@ options, and one-line errors with exit status 2.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from compress.budget import BudgetError
@@ -13,19 +12,6 @@ from compress.tokenizer import TokenizerError
 from crawler.site.profiles import ProfileError
 from crawler.options import EXIT_USAGE, ConfigError
 from crawler.distributed.run import RedisUnavailable, RefusedRecord
-
-
-
-def add_crawl_options(crawl: argparse.ArgumentParser) -> None:
-    crawl.add_argument("--redis", metavar="URL",
-                       help="distributed: coordinate the crawl through this Redis (redis://host:6379/0, "
-                            "rediss:// for TLS); `docprompts worker --redis URL` processes join it")
-    crawl.add_argument("--jobs", metavar="FILE",
-                       help="with --redis: one crawl per line (`SITE [options]`, e.g. "
-                            "`kafka --base-url URL --out kafka.jsonl`), all in one Redis")
-    crawl.add_argument("--lease-seconds", type=float, default=30.0,
-                       help="with --redis: a page held by a process that stops heartbeating goes back "
-                            "to the queue after this long (default 30)")
 
 
 def add_worker_command(commands) -> None:
