@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections import defaultdict
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
