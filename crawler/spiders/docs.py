@@ -29,6 +29,7 @@ from output.manifest import PageReport, RunManifest
 from output.records import version_sort_key
 
 from crawler.site import discovery, versionsources
+from crawler.site.detect import GENERIC_PROFILE, detect_generator
 from crawler.site import scope as site_scope
 from crawler.run.accounting import watch_pages
 from crawler.page.clean import ContentNotFound
@@ -323,8 +324,14 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         alias = self.hooks.slug_of_url(response.url)
         if alias is None or alias not in self.profile.versions.aliases:
             return None, []
-        self.alias_versions.add(alias)
         doc = lxml_html.document_fromstring(response.body)
+        if not self.shows_profile_layout(doc, response.text):
+            # A catch-all server ("It works!" at every path) is no documentation version: the
+            # main-text fallback would read anything, so the alias path must look like the site.
+            self.logger.info("%s: no documentation page (no content root of the profile, no known "
+                             "generator): not crawled as a version", response.url)
+            return None, []
+        self.alias_versions.add(alias)
         stated = versionsources.stated_version(doc)
         script = versionsources.options_script_url(doc, response.url)
         if stated:
@@ -332,6 +339,12 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         elif script:
             return alias, [self.request(script, self.parse_options_script, probe=True, alias=alias)]
         return alias, []
+
+    def shows_profile_layout(self, doc, html_text: str) -> bool:
+        """The page has one of the profile's content roots, or a known generator made it."""
+        roots = {selector for kind in self.profile.page_kinds for selector in kind.content_roots}
+        return (any(doc.cssselect(selector) for selector in roots)
+                or detect_generator(html_text).profile != GENERIC_PROFILE)
 
     def parse_options_script(self, response):
         stated = versionsources.options_version(response.text)
