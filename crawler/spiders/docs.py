@@ -567,21 +567,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                 result = output
             else:
                 yield output   # the template context to fetch first
-        if result is None:
+        if result is None or self.duplicate_view(result, digest, path, version):
             return
-        # One page under a second path (mdBook's index.html is its first chapter): read once.
-        # Redirect stubs are left alone: one stub's script sends each path somewhere else.
-        twin = self.bodies.setdefault(digest, path) if result.records and not result.redirect_stub else path
-        if twin != path:
-            self.ledger.fetched(version, path)
-            self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
-            self.claimed.discard(path)   # settled: named in the manifest, not a lost page
-            return
-        if info.rendered:
-            self.run.rendering["pages_rendered"] += 1
         links = self.documentation_links(response.url, result.links, set(result.nav_links))
-        for request in self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation"):
-            yield request
         records, hashes, statuses = page_delta([record.to_dict() for record in result.records],
                                                self.previous_records, self.full or not self.state)
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
@@ -593,6 +581,18 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.account_page(response, result, done)
         for request in self.follow_page(response, result, links, slug):
             yield request
+
+    def duplicate_view(self, result: PageResult, digest: str, path: str, version: str) -> bool:
+        """One page under a second path (mdBook's index.html is its first chapter) is read once;
+        the second path is named in the manifest. Redirect stubs are left alone: one stub's
+        script sends each path somewhere else."""
+        twin = self.bodies.setdefault(digest, path) if result.records and not result.redirect_stub else path
+        if twin == path:
+            return False
+        self.ledger.fetched(version, path)
+        self.scope.leave_out(site_scope.DUPLICATE_VIEW, path)
+        self.claimed.discard(path)   # settled: named in the manifest, not a lost page
+        return True
 
     def claim_page(self, response, context: dict | None):
         """(path, slug, page kinds) of a documentation page this run has not processed yet, or
@@ -643,6 +643,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         """A processed page in the run's books: state, delta, discovery ledger, manifest, journal."""
         self.done_pages[done.path] = done
         add_counts(self.run.delta, done.delta)
+        if response.meta.get("playwright"):
+            self.run.rendering["pages_rendered"] += 1
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)
@@ -671,7 +673,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             self.logger.warning("unrendered template text on %s: %s", response.url, result.unrendered[:3])
 
     def follow_page(self, response, result: PageResult, links: list[str], slug: str):
-        """What a processed page leads to: its redirect map's targets, its links, new versions."""
+        """What a processed page leads to: the areas its navigation lists (scope), its redirect
+        map's targets, its links, new versions."""
+        yield from self.widen_scope([urljoin(response.url, href) for href in result.nav_links], "navigation")
         if result.redirect_stub:
             yield from self.follow_redirect_map(response, result.redirects, slug)
         yield from self.follow_links(links, slug)
