@@ -102,7 +102,9 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.layout_shares: dict[str, list[tuple[str, float]]] = {}  # version -> sampled pages
         self.layout_sampled: dict[str, int] = {}  # version -> pages checked for layout drift
         self.sitemap_pending: dict[str, list[str]] = {}   # slug -> sitemap paths, until it is crawled
-        self.bodies: dict[str, str] = {}          # sha256 of a page's body -> the path read with it
+        # (version, sha256 of a page's body) -> the path read with it. Per version: a release whose
+        # pages are byte for byte another's is still that release's documentation.
+        self.bodies: dict[tuple[str, str], str] = {}
         self.scope = self.ledger.scope            # the docs' extent (crawler.site.scope)
         self.scope.layout = self.profile.layout
         self.scope.root = [site_scope.area_of(self.profile.entry)] if self.profile.allow and self.profile.layout else []
@@ -583,10 +585,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             yield request
 
     def duplicate_view(self, result: PageResult, digest: str, path: str, version: str) -> bool:
-        """One page under a second path (mdBook's index.html is its first chapter) is read once;
-        the second path is named in the manifest. Redirect stubs are left alone: one stub's
-        script sends each path somewhere else."""
-        twin = self.bodies.setdefault(digest, path) if result.records and not result.redirect_stub else path
+        """One page under a second path of the same version (mdBook's index.html is its first
+        chapter) is read once; the second path is named in the manifest. Redirect stubs are left
+        alone: one stub's script sends each path somewhere else."""
+        readable = result.records and not result.redirect_stub
+        twin = self.bodies.setdefault((version, digest), path) if readable else path
         if twin == path:
             return False
         self.ledger.fetched(version, path)
