@@ -5,6 +5,7 @@ fidelity checks against a browser's rendering.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -78,7 +79,7 @@ def _ngram_keys(text: str, n: int) -> np.ndarray:
 _ODD = np.uint64(0x9E3779B97F4A7C15)              # the polynomial's base (odd: invertible mod 2**64)
 _ODD_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2 ** 64))
 _SLICE = 1 << 18                                   # code points per pass: bounded memory
-_ASCII_WORD = np.array([bool(_WORD.fullmatch(chr(c))) for c in range(128)])
+_BMP = 0x10000                                     # code points in one lookup table (64 kB)
 
 
 def word_hashes(text: str) -> np.ndarray:
@@ -98,24 +99,39 @@ def word_hashes(text: str) -> np.ndarray:
 _NON_WORD = re.compile(r"\W")
 
 
+@functools.cache
+def _bmp_is_word() -> np.ndarray:
+    """1 for each code point below 0x10000 that ``\\w`` matches: one regex pass over all of them
+    (13 ms, once per process) instead of asking about each character a page uses."""
+    table = np.zeros(_BMP, dtype=np.int8)
+    every = "".join(map(chr, range(_BMP)))
+    for match in _WORD.finditer(every):
+        table[match.start():match.end()] = 1
+    return table
+
+
 def _slice_word_hashes(text: str) -> np.ndarray:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     is_word = np.zeros(len(codes) + 2, dtype=np.int8)   # padded with a non-word at both ends
-    is_word[1:-1] = _ASCII_WORD[np.minimum(codes, 127)]  # 127 (DEL) is no word character
-    beyond_ascii = np.flatnonzero(codes > 127)
-    if len(beyond_ascii):   # few on a page, and few distinct: ask the regex about each one
-        distinct, position = np.unique(codes[beyond_ascii], return_inverse=True)
+    # np.take, not indexing: 2-3x faster; "clip" maps every code point beyond the table to
+    # U+FFFF (no word character), and those few are asked about one by one below.
+    np.take(_bmp_is_word(), codes, out=is_word[1:-1], mode="clip")
+    beyond_table = np.flatnonzero(codes >= _BMP)
+    if len(beyond_table):
+        distinct, position = np.unique(codes[beyond_table], return_inverse=True)
         wordy = np.array([bool(_WORD.fullmatch(chr(c))) for c in distinct.tolist()], dtype=np.int8)
-        is_word[beyond_ascii + 1] = wordy[position]
-    edges = np.diff(is_word)
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        is_word[beyond_table + 1] = wordy[position]
+    # Word edges alternate (a start, then its end) thanks to the padding; one scan finds both.
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])
+    starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
     # hash(word) = sum of code * base**(position in word): prefix sums of code * base**position,
     # differenced at the word's ends and multiplied by base**-start (all wrapping mod 2**64).
     powers, inverse_powers = _powers(len(codes))
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(codes * powers[:len(codes)], out=prefix[1:])
+    np.multiply(codes, powers[:len(codes)], out=prefix[1:])
+    np.cumsum(prefix[1:], out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
     return hashes * _ODD + (ends - starts).astype(np.uint64)   # the length too
 
@@ -143,8 +159,13 @@ def missing_ngrams(reference: str, candidate_texts: Iterable[str], n: int = NGRA
     return ngrams(reference, n) - have
 
 
-_LIST_MARKER = re.compile(r"^(\s*)(?:[-*+]|\d+\.)\s+", re.M)
-_HEADING_MARKER = re.compile(r"^#{1,6}\s+", re.M)
+# The line patterns start at the "\n" before the line, not at "^": the regex engine then jumps
+# from newline to newline instead of trying every character (3x faster on Kafka's records).
+# [^\S\n] is \s within one line: a marker never reaches into the next line.
+# A heading's marks, else a list item's marker (its indent kept):
+_LINE_MARKER = re.compile(r"\n(?:#{1,6}[^\S\n]+|([^\S\n]*)(?:[-*+]|\d+\.)[^\S\n]+)")
+_MAYBE_FENCE = re.compile(r"\n([^\S\n]*(?:```|~~~)[^\n]*)")   # may open or close a code block
+_FENCE_OPENING = re.compile(r"\s*(`{3,}|~{3,})[^`]*")
 _TABLE_RULE = re.compile(r"^\|(?:\s*-{3,}\s*\|)+\s*$", re.M)
 
 
@@ -152,22 +173,38 @@ def markdown_to_plain(markdown: str) -> str:
     """The words a reader sees: fences, list numbers, heading marks and table rules removed.
 
     Compare this, not raw Markdown, with a browser's text: an ordered list's "1." or a code
-    fence's language tag is markup, not content.
+    fence's language tag is markup, not content. Inside a code block every line is kept as is.
     """
-    text = _TABLE_RULE.sub("", markdown)
-    lines = []
+    text = _TABLE_RULE.sub("", markdown) if "---" in markdown else markdown
+    if "```" not in text and "~~~" not in text:
+        return _plain_lines(text, "")
+    # Line by line only at the lines that may open or close a code block; the runs of lines
+    # between them in one substitution each (a Python loop over every line: 5x slower).
+    kept: list[str] = []   # runs of lines, joined by "\n"
     fence = ""    # the open code fence: only it closes the block (a ```` block may hold ``` lines)
-    for line in text.split("\n"):
-        opening = re.match(r"^\s*(`{3,}|~{3,})[^`]*$", line)
+    start = 0     # the first line not yet placed
+    for match in _MAYBE_FENCE.finditer("\n" + text):   # match.start(): where the line starts in text
+        line = match.group(1)
+        if match.start() > start:   # the lines before this one, each with its "\n"
+            kept.append(_plain_lines(text[start:match.start() - 1], fence))
+        start = match.end()   # in text: just past the line's "\n"
         if fence:
-            if line.strip() == fence[0] * len(line.strip()) and len(line.strip()) >= len(fence):
+            stripped = line.strip()
+            if stripped == fence[0] * len(stripped) and len(stripped) >= len(fence):
                 fence = ""
             else:
-                lines.append(line)
+                kept.append(line)
             continue
+        opening = _FENCE_OPENING.fullmatch(line)
         if opening:
             fence = opening.group(1)
-            continue
-        heading = _HEADING_MARKER.match(line)  # "## 1. Getting Started": the "1." is content
-        lines.append(line[heading.end():] if heading else _LIST_MARKER.sub(r"\1", line, count=1))
-    return "\n".join(lines)
+        else:
+            kept.append(_plain_lines(line, fence))
+    if start <= len(text):   # the lines after the last fence ("" is one empty line)
+        kept.append(_plain_lines(text[start:], fence))
+    return "\n".join(kept)
+
+
+def _plain_lines(lines: str, fence: str) -> str:
+    """Lines without their heading and list markers (as they are inside a code block)."""
+    return lines if fence else _LINE_MARKER.sub(r"\n\1", "\n" + lines)[1:]
