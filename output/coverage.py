@@ -79,17 +79,21 @@ def _ngram_keys(text: str, n: int) -> np.ndarray:
 _ODD = np.uint64(0x9E3779B97F4A7C15)              # the polynomial's base (odd: invertible mod 2**64)
 _ODD_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2 ** 64))
 _SLICE = 1 << 18                                   # code points per pass: bounded memory
-_BMP = 0x10000                                     # code points in one lookup table (64 kB)
+_BMP = 0x10000                                     # code points in one lookup table (256 kB)
 
 
 def word_hashes(text: str) -> np.ndarray:
     """A 64-bit hash of each word of ``words(text)``, in order."""
-    text = text.lower()
+    # Lower-cased by a table of code points, not str.lower() (a third of the time on a page
+    # with any non-ASCII character), except where lower-casing depends on more than the
+    # character: "İ" becomes two characters, a final "Σ" becomes "ς".
+    if "\u0130" in text or "\u03a3" in text:
+        text = text.lower()   # the table then changes nothing: lower-casing twice is once
     parts, start = [], 0
     while start < len(text):
         end = start + _SLICE
-        if end < len(text):   # end the slice between words
-            gap = _NON_WORD.search(text, end)
+        if end < len(text):   # end the slice between words (a character and its lower case
+            gap = _NON_WORD.search(text, end)     # are both word characters or neither)
             end = gap.end() if gap else len(text)
         parts.append(_slice_word_hashes(text[start:end]))
         start = end
@@ -100,27 +104,30 @@ _NON_WORD = re.compile(r"\W")
 
 
 @functools.cache
-def _bmp_is_word() -> np.ndarray:
-    """1 for each code point below 0x10000 that ``\\w`` matches: one regex pass over all of them
-    (13 ms, once per process) instead of asking about each character a page uses."""
-    table = np.zeros(_BMP, dtype=np.int8)
-    every = "".join(map(chr, range(_BMP)))
-    for match in _WORD.finditer(every):
-        table[match.start():match.end()] = 1
-    return table
+def _bmp_lower_words() -> np.ndarray:
+    """For each code point below 0x10000: its lower case if that is a word character (``\\w``),
+    else 0. Built in one pass over all of them (10 ms, once per process)."""
+    every = "".join(map(chr, range(_BMP))).replace("\u0130", "\0")   # the one that grows
+    lowered = np.frombuffer(every.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    is_word = np.zeros(_BMP, dtype=bool)
+    for match in _WORD.finditer(every.lower()):
+        is_word[match.start():match.end()] = True
+    return np.where(is_word, lowered, 0).astype(np.uint32)
 
 
 def _slice_word_hashes(text: str) -> np.ndarray:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    is_word = np.zeros(len(codes) + 2, dtype=np.int8)   # padded with a non-word at both ends
     # np.take, not indexing: 2-3x faster; "clip" maps every code point beyond the table to
-    # U+FFFF (no word character), and those few are asked about one by one below.
-    np.take(_bmp_is_word(), codes, out=is_word[1:-1], mode="clip")
+    # U+FFFF (no word character), and those few are looked up one by one below.
+    lowered = np.take(_bmp_lower_words(), codes, mode="clip")
     beyond_table = np.flatnonzero(codes >= _BMP)
     if len(beyond_table):
         distinct, position = np.unique(codes[beyond_table], return_inverse=True)
-        wordy = np.array([bool(_WORD.fullmatch(chr(c))) for c in distinct.tolist()], dtype=np.int8)
-        is_word[beyond_table + 1] = wordy[position]
+        lower = [chr(code).lower() for code in distinct.tolist()]
+        lowered[beyond_table] = np.array([ord(c) if _WORD.fullmatch(c) else 0 for c in lower],
+                                         dtype=np.uint32)[position]
+    is_word = np.zeros(len(codes) + 2, dtype=bool)   # padded with a non-word at both ends
+    np.not_equal(lowered, 0, out=is_word[1:-1])
     # Word edges alternate (a start, then its end) thanks to the padding; one scan finds both.
     edges = np.flatnonzero(is_word[1:] != is_word[:-1])
     starts, ends = edges[0::2], edges[1::2]
@@ -128,9 +135,10 @@ def _slice_word_hashes(text: str) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     # hash(word) = sum of code * base**(position in word): prefix sums of code * base**position,
     # differenced at the word's ends and multiplied by base**-start (all wrapping mod 2**64).
+    # Non-word characters count as 0: they lie between words, outside every difference.
     powers, inverse_powers = _powers(len(codes))
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.multiply(codes, powers[:len(codes)], out=prefix[1:])
+    np.multiply(lowered, powers[:len(codes)], out=prefix[1:])
     np.cumsum(prefix[1:], out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
     return hashes * _ODD + (ends - starts).astype(np.uint64)   # the length too
