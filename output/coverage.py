@@ -133,14 +133,12 @@ def _slice_word_hashes(text: str) -> np.ndarray:
     starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
-    # hash(word) = sum of code * base**(position in word): prefix sums of code * base**position,
-    # differenced at the word's ends and multiplied by base**-start (all wrapping mod 2**64).
-    # Non-word characters count as 0: they lie between words, outside every difference.
+    # hash(word) = sum of code * base**(position in word): the sums of code * base**position
+    # over each word (np.add.reduceat from one start to the next: the characters between words
+    # count as 0), multiplied by base**-start (all wrapping mod 2**64).
     powers, inverse_powers = _powers(len(codes))
-    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.multiply(lowered, powers[:len(codes)], out=prefix[1:])
-    np.cumsum(prefix[1:], out=prefix[1:])
-    hashes = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
+    weighted = lowered * powers[:len(codes)]
+    hashes = np.add.reduceat(weighted, starts) * inverse_powers[starts]
     return hashes * _ODD + (ends - starts).astype(np.uint64)   # the length too
 
 
