@@ -80,8 +80,8 @@ class _Piece:
 
 
 class BlockTokens:
-    """Token counts of runs of a page's consecutive blocks (the text ``_join_blocks`` makes of
-    them), exact when at most ``limit``, from one count per block.
+    """Token counts of runs of a page's consecutive blocks (their ``text``), exact when at most
+    ``limit``, from one count per block.
 
     A run's text cut before a block that starts with a non-space has exactly the tokens of its
     two sides (``TokenCounter.adds_up_at``: the side before ends in the block's joiner, a
@@ -106,17 +106,17 @@ class BlockTokens:
         self.before = [0]
         for unit in range(len(self.unit_starts) - 2):
             start, end = self.unit_starts[unit], self.unit_starts[unit + 1]
-            self.before.append(self.before[-1] + self._at_most(self._join(start, end) + blocks[end].joiner))
+            self.before.append(self.before[-1] + self._at_most(self.text(start, end) + blocks[end].joiner))
 
     def span(self, start: int, end: int) -> int:
-        """The count of ``_join_blocks(blocks[start:end])``: exact when at most ``limit``, else
-        some number above it (``TokenCounter.at_most``)."""
+        """The count of ``text(start, end)``: exact when at most ``limit``, else some number
+        above it (``TokenCounter.at_most``)."""
         if start >= end:
             return self.count("")
         first, last = self.unit_of[start], self.unit_of[end - 1]
         last_start = self.unit_starts[last]
         if start != self.unit_starts[first]:   # the start is no cut: counted whole
-            return self._at_most(self._join(start, end))
+            return self._at_most(self.text(start, end))
         if first == last:
             return self._last_unit(last, end)
         return self.before[last] - self.before[first] + self._last_unit(last, end)
@@ -125,7 +125,7 @@ class BlockTokens:
         """The count of blocks ``unit_starts[unit]:end``, the end of a span: for a whole unit
         followed by another, its count with the joiner after it minus the joiner's share (the
         unit's last word counted with and without it), else counted whole."""
-        text = self._join(self.unit_starts[unit], end)
+        text = self.text(self.unit_starts[unit], end)
         if end == self.unit_starts[unit + 1] and unit + 1 < len(self.before):
             with_joiner = self.before[unit + 1] - self.before[unit]
             change = self.count.ending_change(text, self.blocks[end].joiner, "")
@@ -135,7 +135,10 @@ class BlockTokens:
                 return with_joiner + change
         return self._at_most(text)
 
-    def _join(self, start: int, end: int) -> str:
+    def text(self, start: int, end: int) -> str:
+        """The Markdown of blocks ``start:end``, each after its joiner but the first."""
+        if start >= end:
+            return ""
         if end == start + 1:
             return self.texts[start]
         return self.texts[start] + "".join(self.blocks[i].joiner + self.texts[i] for i in range(start + 1, end))
@@ -268,7 +271,8 @@ def split_group(group: list[Section], budget: Budget, count: Counter, page: Bloc
     blocks = [block for section in group for block in section.blocks]
     tokens = page.span(first_block, first_block + len(blocks))
     if tokens <= budget.max_input_tokens:
-        return [Chunk(lead, _join_blocks(blocks), tokens, _dedupe(anchors), sections=group)]
+        return [Chunk(lead, page.text(first_block, first_block + len(blocks)), tokens, _dedupe(anchors),
+                      sections=group)]
     pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count, page, first_block)
     texts = _pack(pieces, budget.max_input_tokens, count, page=page)
     chunks = [Chunk(lead, chunk_text, chunk_tokens, [], index, len(texts), group)
@@ -288,10 +292,10 @@ def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter, page:
         span = (first_block + start, first_block + end)
         tokens = page.span(*span)
         if tokens <= limit:
-            pieces.append(_Piece(_join_blocks(run), tokens, run[0].joiner if pieces else "", span))
+            pieces.append(_Piece(page.text(*span), tokens, run[0].joiner if pieces else "", span))
             continue
         for position, block in enumerate(run):
-            block_text = _block_markdown(block)
+            block_text = page.texts[span[0] + position]
             joiner = block.joiner if (pieces or position) else ""
             where = span[0] + position
             block_tokens = page.span(where, where + 1)
@@ -427,10 +431,6 @@ def _count_part(text: str, group: list[_Piece], count: Counter, page: BlockToken
 # -- text helpers -------------------------------------------------------------------------------
 def _block_markdown(block: Block) -> str:
     return "#" * block.level + " " + block.text if block.kind == "heading" else block.text
-
-
-def _join_blocks(blocks: list[Block]) -> str:
-    return "".join((block.joiner if index else "") + _block_markdown(block) for index, block in enumerate(blocks))
 
 
 def _join_pieces(pieces: list[_Piece]) -> str:

@@ -173,9 +173,13 @@ class TokenCounter:
         before it, and ``stem[boundary:]`` with either ending after it. Two kinds are known in any
         text: a space after a non-space (no piece of the pre-tokenizer holds a non-space then a
         space, and each piece before it stops at that space or at the non-space before it), and
-        a cut after a newline (``adds_up_at``)."""
+        a cut after a newline (``adds_up_at``); and when both endings are newlines, the end of a
+        ``stem`` ending in a letter or digit."""
         if self.name not in ADDITIVE_ENCODINGS:
             return None
+        if stem[-1:].isalnum() and not old_ending.strip("\n") and not new_ending.strip("\n"):
+            # no piece runs on from a letter or digit into a newline (join_adds_up)
+            return self(new_ending) - self(old_ending)
         boundary = self._last_boundary(stem)
         if boundary is None:
             return None
