@@ -449,12 +449,14 @@ def _assign_anchors(chunks: list[Chunk], blocks: list[Block], group: list[Sectio
     chunk_index = 0
     for block in blocks:
         needle = _block_markdown(block)[:60].strip()
-        # find(needle, position), not "needle in text[position:]": no copy of the chunk per block
-        while chunk_index < len(texts) - 1 and needle and texts[chunk_index].find(needle, position) < 0:
-            chunk_index += 1
-            position = 0
-        if needle and texts[chunk_index].find(needle, position) >= 0:
-            position = texts[chunk_index].index(needle, position)
+        if needle:   # find(needle, position), not "needle in text[position:]": no copy per block
+            found = texts[chunk_index].find(needle, position)
+            while found < 0 and chunk_index < len(texts) - 1:
+                chunk_index += 1
+                position = 0
+                found = texts[chunk_index].find(needle)
+            if found >= 0:
+                position = found
         chunks[chunk_index].anchors.extend(block.ids)
     # anchors of the heading-only sections absorbed into this group, and any not found above
     every = _dedupe([anchor for section in group for anchor in section.anchors])
