@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class _Piece:
     tokens: int
     joiner: str = "\n\n"
     span: tuple[int, int] | None = None   # whole blocks: their positions on the page (BlockTokens)
+    exact: bool = True                    # tokens is the text's count (not with its joiner's share)
 
 
 class BlockTokens:
@@ -95,18 +97,21 @@ class BlockTokens:
     def __init__(self, blocks: list[Block], count: Counter, limit: int) -> None:
         self.blocks, self.count, self.limit = blocks, count, limit
         self.texts = [_block_markdown(block) for block in blocks]
-        self.unit_starts: list[int] = []
-        self.unit_of: list[int] = []
+        # Arrays, not lists of ints: a page of a million tiny headings has two million blocks.
+        self.unit_starts = array("q")
+        self.unit_of = array("q")
         for position, (block, text) in enumerate(zip(blocks, self.texts)):
             if not position or count.adds_up_at(block.joiner, text):
                 self.unit_starts.append(position)
             self.unit_of.append(len(self.unit_starts) - 1)
         self.unit_starts.append(len(blocks))   # the end of the last unit
         # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
-        self.before = [0]
+        self.before = array("q", [0])
+        total = 0
         for unit in range(len(self.unit_starts) - 2):
             start, end = self.unit_starts[unit], self.unit_starts[unit + 1]
-            self.before.append(self.before[-1] + self._at_most(self.text(start, end) + blocks[end].joiner))
+            total += self._at_most(self.text(start, end) + blocks[end].joiner)
+            self.before.append(total)
 
     def span(self, start: int, end: int) -> int:
         """The count of ``text(start, end)``: exact when at most ``limit``, else some number
@@ -331,10 +336,10 @@ def _group_lines(lines: list[str], limit: int, count: Counter, header: str = "",
     for line in lines:
         tokens = count.at_most(line, room) + 1
         if tokens <= room:
-            line_pieces.append(_Piece(line, tokens, "\n"))
+            line_pieces.append(_Piece(line, tokens, "\n", exact=False))
         else:  # one enormous line: cut it at words, then tokens
             for part in _split_words(line, room, count):
-                line_pieces.append(_Piece(part.text, part.tokens + 1, "\n"))
+                line_pieces.append(_Piece(part.text, part.tokens + 1, "\n", exact=False))
     parts = []
     for body, _ in _pack(line_pieces, room, count, exact=False):
         wrapped = header + body + footer
@@ -368,7 +373,7 @@ def _split_words(text: str, limit: int, count: Counter) -> list[_Piece]:
         if tokens > limit:  # no spaces to cut at: cut between tokens
             pieces.extend(_Piece(part, count(part), " ") for part in count.cut(word, limit - 1))
         else:
-            pieces.append(_Piece(word, tokens, " "))
+            pieces.append(_Piece(word, tokens, " ", exact=False))
     return [_Piece(body, tokens, " ") for body, tokens in _pack(pieces, limit, count)]
 
 
@@ -417,15 +422,26 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True,
 
 
 def _count_part(text: str, group: list[_Piece], count: Counter, page: BlockTokens | None) -> int:
-    """The exact count of a packed part's ``text``: from the page's block counts when its pieces
-    are consecutive whole blocks and the final trim left the joined blocks as they were."""
+    """The exact count of a packed part's ``text``, from its pieces' exact counts when the final
+    trim left their join as it was: consecutive whole blocks from ``page``'s block counts; else
+    added up over cuts (``adds_up_at``), each piece's last word re-counted with the joiner after
+    it; else the text is encoded."""
+    if len(text) != sum(len(piece.text) + len(piece.joiner) for piece in group) - len(group[0].joiner):
+        return count(text)
     spans = [piece.span for piece in group]
-    if page is not None and all(spans) and len(text) == sum(len(piece.text) + len(piece.joiner) for piece in group) \
-            - len(group[0].joiner) and all(one[1] == other[0] for one, other in zip(spans, spans[1:])):
+    if page is not None and all(spans) and all(one[1] == other[0] for one, other in zip(spans, spans[1:])):
         tokens = page.span(spans[0][0], spans[-1][1])
         if tokens <= page.limit:   # exact below the limit; above it, the true count decides the spill
             return tokens
-    return count(text)
+    if not all(piece.exact for piece in group):
+        return count(text)
+    tokens = group[-1].tokens
+    for piece, following in zip(group, group[1:]):
+        change = count.ending_change(piece.text, "", following.joiner)
+        if change is None or not count.adds_up_at(following.joiner, following.text):
+            return count(text)
+        tokens += piece.tokens + change
+    return tokens
 
 
 # -- text helpers -------------------------------------------------------------------------------

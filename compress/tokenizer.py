@@ -134,10 +134,12 @@ class TokenCounter:
 
     def __call__(self, text: str) -> int:
         key = self._key(text)
-        tokens = self._lookup(key)
+        tokens = self._recent.get(key)   # _lookup inlined: the hottest call of the page workers
         if tokens is None:
-            tokens = len(self.encoding.encode_ordinary(text))
-            self._remember(key, tokens)
+            tokens = self._lookup(key)
+            if tokens is None:
+                tokens = len(self.encoding.encode_ordinary(text))
+                self._remember(key, tokens)
         return tokens
 
     def join_adds_up(self, first: str, joiner: str, second: str) -> bool:
