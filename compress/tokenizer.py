@@ -18,7 +18,7 @@ import tiktoken.load
 
 BUNDLED_ENCODINGS = ("cl100k_base", "o200k_base")
 # Encodings whose pre-tokenizer regex never joins a newline to the non-space after it: counts of
-# texts joined by newlines can be added up (TokenCounter.join_adds_up, compress.prompt).
+# texts cut after a newline can be added up (TokenCounter.adds_up_at, compress.budget.BlockTokens).
 ADDITIVE_ENCODINGS = ("cl100k_base", "o200k_base")
 ENDING_SEARCH_CHARS = 80   # TokenCounter.ending_change looks this far back for a word boundary
 SHORT_KEY_CHARS = 32   # memo keys: texts up to this length are kept as they are, longer ones digested
@@ -207,11 +207,6 @@ class TokenCounter:
                 break
             position = newline
         return best
-
-    def many(self, texts: list[str]) -> list[int]:
-        """Exact counts of many texts. One at a time on purpose: the page workers already use
-        every core, and a batch would hold every text's token list at once (~15 MB a page)."""
-        return [self(text) for text in texts]
 
     @functools.cached_property
     def max_token_bytes(self) -> int:
