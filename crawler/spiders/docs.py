@@ -134,6 +134,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         self.pinned = self.pinned_versions()
         self.rendering = False                    # pages read in a browser
         self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
+        self._link_verdicts: tuple = (None, False, {})   # profile, hash_routes, {link: judge_link}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -713,26 +714,51 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         """A page's links to documentation pages of this site, as paths; the others are
         listed in the manifest (other hosts, other schemes, each reason the scope left one out)."""
         found = []
+        verdicts = self.link_verdicts()
+        folder = urljoin(page_url, ".")
         for href in link_targets(hrefs, keep_routes=self.hash_routes):
-            url = urljoin(page_url, href)
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https"):
-                self.run.skipped_links["scheme"].add(url)   # mailto:, javascript:, file: ...
-            elif parts.netloc != self.netloc:
-                self.run.skipped_links["offsite"].add(url)  # never requested
-            else:
-                path = self.page_key(url)
-                if self.profile.in_scope(path) and self.profile.kinds_for(path):
-                    # javadoc, blog, downloads... are not; a route stays with its path
-                    route = route_of(parts.fragment) if self.hash_routes else None
-                    found.append(parts.path + (f"#{route}" if route else ""))
-                elif href not in listed:       # navigation links: judged in widen_scope
-                    reason = self.left_out_reason(path)
-                    if reason is None:         # its area may yet join the scope: followed then
-                        self.scope.outside.setdefault(site_scope.area_of(path), set()).add(parts.path)
-                    else:
-                        self.scope.leave_out(reason, parts.path)
+            # Every page links its siblings: a relative link means the same URL from any page of
+            # its folder, so it is judged once per folder (2 s of the crawl process on Kafka).
+            key = (page_url if "?" in href or "#" in href else folder, href)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = self.judge_link(urljoin(page_url, href))
+            kind, value, path, reason = verdict
+            if kind == "page":
+                found.append(value)
+            elif kind != "outside":
+                self.run.skipped_links[kind].add(value)
+            elif href not in listed:       # navigation links: judged in widen_scope
+                if reason is None:         # its area may yet join the scope: followed then
+                    self.scope.outside.setdefault(site_scope.area_of(path), set()).add(value)
+                else:
+                    self.scope.leave_out(reason, value)
         return found
+
+    def link_verdicts(self) -> dict:
+        """The memo of ``judge_link``: valid while the profile (its scope grows by replacing
+        it) and the keying of routes stay the same."""
+        profile, hash_routes, verdicts = self._link_verdicts
+        if profile is not self.profile or hash_routes != self.hash_routes:
+            verdicts = {}
+            self._link_verdicts = (self.profile, self.hash_routes, verdicts)
+        return verdicts
+
+    def judge_link(self, url: str) -> tuple[str, str, str | None, str | None]:
+        """(kind, value, canonical path, reason) of a link: ("scheme" | "offsite", the URL),
+        ("page", the path to follow), or ("outside", the URL's path, its canonical path, why
+        it is left out: None while its area may still join the scope)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return "scheme", url, None, None   # mailto:, javascript:, file: ...
+        if parts.netloc != self.netloc:
+            return "offsite", url, None, None  # never requested
+        path = self.page_key(url)
+        if self.profile.in_scope(path) and self.profile.kinds_for(path):
+            # javadoc, blog, downloads... are not; a route stays with its path
+            route = route_of(parts.fragment) if self.hash_routes else None
+            return "page", parts.path + (f"#{route}" if route else ""), path, None
+        return "outside", parts.path, path, self.left_out_reason(path)
 
     def follow_links(self, paths: list[str], slug: str):
         """Request the linked pages of this version (or of another one being crawled)."""
