@@ -157,6 +157,8 @@ class OutputPipeline:
 
     def page_done(self, done: PageDone, page_url: str) -> None:
         """Called by the spider after a page's records: journal it once they are all written."""
+        if self.writer is None:
+            return   # records go to Scrapy's feeds only: no journal waits for them
         self.pending[page_url] = done
         self.missing[page_url] = set(done.emitted) - self.written
         self.flush_pending(page_url)
