@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from output.safety import OutputError, new_file_mode, output_target
@@ -71,8 +71,7 @@ def write_atomically(path: str | os.PathLike, data: str | bytes) -> None:
         raise
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):   # a tuple: 1 µs to make, a frozen dataclass 2.5 µs
     """Consecutive whole lines of the journal: one record, or a page's records written at once."""
     sort_key: tuple
     offset: int
@@ -130,7 +129,13 @@ class AtomicJsonlWriter:
         return end
 
     def write(self, record: dict, sort_key: tuple) -> None:
-        self.write_lines([encode_line(record)], sort_key, [record.get("id")])
+        if self.error:
+            raise self.error
+        line = encode_line(record)
+        self._note_id(record.get("id"))
+        self._index.append(Block(sort_key, self._size + len(self._buffer), len(line), 1, zlib.crc32(line)))
+        self._append(line)
+        self.count += 1
 
     def write_lines(self, lines: list[bytes], sort_key: tuple, ids: list) -> None:
         """Records already encoded (``encode_line``), kept together in the final file in this
