@@ -725,12 +725,16 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         verdicts = self.link_verdicts()
         folder = urljoin(page_url, ".")
         for href in link_targets(hrefs, keep_routes=self.hash_routes):
-            # Every page links its siblings: a relative link means the same URL from any page of
-            # its folder, so it is judged once per folder (2 s of the crawl process on Kafka).
+            # Every page links its siblings and the site's header links: a link is judged once
+            # per URL, and read once per folder (a relative link is the same URL from any page
+            # of its folder): 2 s of the crawl process on Kafka otherwise.
             key = (page_url if "?" in href or "#" in href else folder, href)
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = verdicts[key] = self.judge_link(urljoin(page_url, href))
+                url = urljoin(page_url, href)
+                if url not in verdicts:
+                    verdicts[url] = self.judge_link(url)
+                verdict = verdicts[key] = verdicts[url]
             kind, value, path, reason = verdict
             if kind == "page":
                 found.append(value)
@@ -744,8 +748,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         return found
 
     def link_verdicts(self) -> dict:
-        """The memo of ``judge_link``: valid while the profile (its scope grows by replacing
-        it) and the keying of routes stay the same."""
+        """The memo of ``judge_link`` by URL and by (folder or page, link): valid while the
+        profile (its scope grows by replacing it) and the keying of routes stay the same."""
         profile, hash_routes, verdicts = self._link_verdicts
         if profile is not self.profile or hash_routes != self.hash_routes:
             verdicts = {}
