@@ -142,12 +142,13 @@ class AtomicJsonlWriter:
         order, under one sort key: a page's records, encoded in its worker."""
         if self.error:
             raise self.error
-        block = b"".join(lines)
         for record_id in ids:
             self._note_id(record_id)
-        self._index.append(Block(sort_key, self._size + len(self._buffer), len(block), len(lines),
-                                 zlib.crc32(block)))
-        self._append(block)
+        offset, crc = self._size + len(self._buffer), 0
+        for line in lines:   # one by one: a page of 10,000 records is not copied whole
+            crc = zlib.crc32(line, crc)
+            self._append(line)
+        self._index.append(Block(sort_key, offset, self._size + len(self._buffer) - offset, len(lines), crc))
         self.count += len(lines)
 
     def add_existing(self, sort_key: tuple, offset: int, length: int) -> None:
