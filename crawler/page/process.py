@@ -76,7 +76,7 @@ class PageInfo:
 
 @dataclass
 class PageResult:
-    records: list[Record]
+    records: list[Record]             # an EncodedRecords once back from a page worker
     content_text: str                 # the cleaned page's visible text
     coverage: float                   # share of content_text's word 5-grams found in records
     sections: int

@@ -9,6 +9,7 @@ class ProgressBar:
     def __init__(self, crawler) -> None:
         from tqdm import tqdm
 
+        self.crawler = crawler
         self.bar = tqdm(total=0, unit="page", desc=crawler.spidercls.name, dynamic_ncols=True)
         crawler.signals.connect(self.scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self.done, signal=signals.response_received)
@@ -28,6 +29,10 @@ class ProgressBar:
 
     def done(self, response, request, spider=None) -> None:
         self.bar.update(1)
+        run = getattr(self.crawler.spider, "run", None)   # records written without Scrapy items
+        if run is not None and run.records > self.records:
+            self.records = run.records
+            self.bar.set_postfix(records=self.records, refresh=False)
 
     def item(self, item, response=None, spider=None) -> None:
         self.records += 1

@@ -50,10 +50,6 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def prompt_hash(record: dict) -> str:
-    return hashlib.sha256(record["prompt"].encode()).hexdigest()
-
-
 def add_counts(total: dict, counts: dict) -> None:
     for key, value in counts.items():
         total[key] = total.get(key, 0) + value
@@ -71,19 +67,20 @@ def unchanged_page(previous: PageDone | None, url: str, digest: str) -> PageDone
     return unchanged
 
 
-def page_delta(records: list[dict], previous_records: dict[str, str],
-               emit_unchanged: bool) -> tuple[list[dict], dict[str, str], dict[str, int]]:
-    """A processed page's records against the previous run: the ones to emit (with ``--state``
-    only new and changed ones), each record's prompt hash, and the counts per status."""
-    hashes = {record["id"]: prompt_hash(record) for record in records}
+def page_delta(ids: list[str], prompt_hashes: list[str], previous_records: dict[str, str],
+               emit_unchanged: bool) -> tuple[list[int], dict[str, str], dict[str, int]]:
+    """A processed page's records (their ids and prompt hashes) against the previous run: the
+    positions of the ones to emit (with ``--state`` only new and changed ones), each record's
+    prompt hash by id, and the counts per status."""
+    hashes = dict(zip(ids, prompt_hashes))
     statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
     emitted = []
-    for record in records:
-        old = previous_records.get(record["id"])
-        status = "new" if old is None else "unchanged" if old == hashes[record["id"]] else "changed"
+    for number, record_id in enumerate(ids):
+        old = previous_records.get(record_id)
+        status = "new" if old is None else "unchanged" if old == hashes[record_id] else "changed"
         statuses[status] += 1
         if status != "unchanged" or emit_unchanged:
-            emitted.append(record)
+            emitted.append(number)
     return emitted, hashes, statuses
 
 

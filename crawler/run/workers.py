@@ -5,6 +5,7 @@ Parsing, rendering, extraction, budgeting and token counting are CPU-bound pure 
 a parsed 1 MB page leaves the crawl process tens of MB larger. So no page is parsed there.
 ``PageWorkers`` sends each page to a process pool and awaits the result from an async
 callback, so downloads continue meanwhile. ``processes=0`` runs inline (tests, debugging).
+A processed page's records come back encoded (``output.records.EncodedRecords``).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from compress.budget import Budget
 from compress.tokenizer import TokenCounter
+from output.records import EncodedRecords
 
 from crawler.page.charset import decode_html
 from crawler.page.browser_needed import NeedsBrowser
@@ -73,6 +75,9 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
     result = process_page(html_text, info, profile, kinds, budget, counter_for(budget.encoding),
                           crawled_at, context)
     result.stages["decode"] = decoding
+    # The records go back as JSON lines plus the few fields the crawl process reads: encoded
+    # here, in parallel, and pickled as flat lists (output.records.EncodedRecords).
+    result.records = EncodedRecords.of(result.records)
     if os.environ.get(STAGE_LOG_VARIABLE):
         log_stages(os.environ[STAGE_LOG_VARIABLE], info.fetched_url, len(body), result)
     result.decoded_as = actual_encoding

@@ -126,3 +126,18 @@ def test_prompt_tokens_equal_the_whole_prompts_count(encoding):
         header = prompt_header(42, "src", url)
         for text in texts:
             assert prompt_tokens(header, text, count(text), count) == count(header + text), (url, text[:80])
+
+
+def test_encoded_records_are_the_records_json_lines():
+    from output.jsonl import encode_line
+    from output.records import EncodedRecords, prompt_sha256
+
+    first = Record(**make_record())
+    second = Record(**make_record(id="other", text_tokens=30, title="A title \ud800"))
+    encoded = EncodedRecords.of([first, second])
+    assert len(encoded) == 2
+    assert encoded.lines[0] == encode_line(first.to_dict())
+    assert encoded.as_dicts([0]) == [first.to_dict()]
+    assert encoded.as_dicts([1])[0]["title"] == "A title \ufffd"   # never a lone surrogate
+    assert encoded.ids == [first.id, "other"] and encoded.text_tokens == [10, 30]
+    assert encoded.prompt_hashes[0] == prompt_sha256(first.prompt)
