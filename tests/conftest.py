@@ -21,16 +21,21 @@ SHARED = Path(os.environ.get("DOCPROMPTS_SHARED", PROJECT.parent / "shared"))
 # none of them is left running alone at the end while the other workers idle. The rest follow in
 # collection order. Only the order changes, never what runs.
 LONGEST_FIRST = (
+    "tests/integration/test_resume_and_incremental.py",   # ten crawls killed and resumed
+    "tests/integration/test_distributed.py",
     "tests/acceptance/test_kafka_mirror.py",          # the whole mirror, then Chromium's text of it
     "tests/acceptance/test_distributed_mirror.py",    # the mirror again, over Redis, a worker killed
-    "tests/integration/test_resume_and_incremental.py",
-    "tests/integration/test_distributed.py",
+    # A worker holds one test back until it has the next (pytest needs the next item to tear
+    # down), so the module handed out right after a one-test module waits behind it: a short one.
+    "tests/unit/compress/test_budget.py",
     "tests/integration/test_compress.py",             # a llama.cpp server answering completions
     "tests/integration/test_render_browser.py",       # Chromium renders every page
     "tests/acceptance/test_kafka_hugo_mirror.py",
     "tests/integration/test_themes_by_url.py",
     "tests/integration/test_crawl_by_url.py",
+    "tests/hostile/test_workers.py",
     "tests/hostile/test_traps.py",
+    "tests/hostile/test_signals.py",
     "tests/integration/test_no_documentation_server.py",
     "tests/integration/test_sitemaps.py",
     # the longest of the fast set (`-m "not slow"`)
