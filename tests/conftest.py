@@ -26,8 +26,9 @@ LONGEST_FIRST = (
     "tests/acceptance/test_kafka_mirror.py",          # the whole mirror, then Chromium's text of it
     "tests/acceptance/test_distributed_mirror.py",    # the mirror again, over Redis, a worker killed
     # A worker holds one test back until it has the next (pytest needs the next item to tear
-    # down), so the module handed out right after a one-test module waits behind it: a short one.
-    "tests/unit/compress/test_budget.py",
+    # down), so the module handed out right after a one-test module waits behind it: a short one,
+    # of three tests in the full suite and in the slow set alike.
+    "tests/hostile/test_orphans.py",
     "tests/integration/test_compress.py",             # a llama.cpp server answering completions
     "tests/integration/test_render_browser.py",       # Chromium renders every page
     "tests/acceptance/test_kafka_hugo_mirror.py",
