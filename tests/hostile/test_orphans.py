@@ -22,7 +22,7 @@ from ..conftest import PROJECT
 from ..redis_server import needs_redis, redis_server
 from .site import PROFILE, serve_hostile, site
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]   # crawls killed with SIGKILL
 MARKER = "DOCPROMPTS_TEST_RUN"
 
 

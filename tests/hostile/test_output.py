@@ -95,6 +95,7 @@ def test_device_node_out_is_refused_and_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
 
 
+@pytest.mark.slow
 def test_symlinked_out_is_written_through_never_replaced(tmp_path):
     target, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
     link.symlink_to(target.name)
@@ -115,6 +116,7 @@ def test_out_equal_to_state_is_refused_before_crawling(tmp_path):
     assert server.requests == 0
 
 
+@pytest.mark.slow
 def test_outputs_follow_the_umask(tmp_path):
     out = tmp_path / "out.jsonl"
     with serve_hostile(site({})) as server:

@@ -54,6 +54,7 @@ def test_a_lone_surrogate_in_the_input_is_one_clear_line(tmp_path, command):
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_terminal_escapes_from_a_server_are_never_printed_raw(tmp_path):
     escape = "\x1b]0;owned\x07\x1b[2J"
     base = site({}, {"evil": ""})

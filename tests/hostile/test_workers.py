@@ -43,6 +43,7 @@ def test_a_worker_killed_once_is_replaced_and_its_pages_retried(tmp_path):
     assert read_manifest(out)["pages_failed"] == 0
 
 
+@pytest.mark.slow
 def test_page_over_the_time_limit_fails_and_the_rest_is_done(tmp_path):
     out = tmp_path / "out.jsonl"
     with serve_hostile(site({"stuck": "sleep"})) as server:
@@ -55,6 +56,7 @@ def test_page_over_the_time_limit_fails_and_the_rest_is_done(tmp_path):
     assert all(done.get(f"{server.base_url}/docs/1.0/{name}.html") for name in GOOD), sorted(done)
 
 
+@pytest.mark.slow
 def test_an_ordered_list_with_a_junk_start_is_extracted(tmp_path):
     """``<ol start="i">`` and a 5000-digit start used to raise and drop the page with exit 0."""
     junk = {"roman": "<ol start='i'><li>first roman step</li><li>second roman step</li></ol>",

@@ -22,6 +22,8 @@ import pytest
 from tests.conftest import PROJECT, read_manifest, read_records, run_docprompts
 from tests.llama_server import MODEL_ALIAS, chat_requests_logged, llama_server, needs_llama
 
+pytestmark = pytest.mark.slow   # a llama.cpp server answering real completions on two cores: minutes
+
 TARGET = 30
 
 

@@ -123,6 +123,7 @@ def test_layout_share_is_sampled_per_version(docusaurus):
 
 
 # -- --versions with the site's own names ------------------------------------------------------------
+@pytest.mark.slow
 def test_why5_versions_takes_the_sites_names(tmp_path):
     crawl = crawl_url(tmp_path, "docusaurus", "/docs/getting-started", "--versions", "1.4,next")
     assert crawl.result.returncode == 0, crawl.result.stderr[-2000:]
@@ -139,6 +140,7 @@ def test_why9_an_unknown_version_fails_before_anything_is_written(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_why5_a_scope_deny_leaves_a_version_out_without_a_failure(tmp_path):
     profile = (PROJECT / "crawler" / "site" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
     profile = profile.replace("[scope]\n", "[scope]\n# no unreleased docs\n").replace(
@@ -152,6 +154,7 @@ def test_why5_a_scope_deny_leaves_a_version_out_without_a_failure(tmp_path):
     assert not any("/docs/next" in url for url in crawl.manifest["broken_links"])
 
 
+@pytest.mark.slow
 def test_a_profile_whose_content_root_drifted_raises_the_layout_alarm(tmp_path):
     profile = (PROJECT / "crawler" / "site" / "sites" / "docusaurus.toml").read_text(encoding="utf-8")
     # A "redesign": the root now finds only the page's title block.
@@ -173,6 +176,7 @@ def test_a_profile_whose_content_root_drifted_raises_the_layout_alarm(tmp_path):
     ("sphinx", "/en/latest/", "Sphinx", {"2.0", "2.1"}, "2.1"),
     ("mkdocs", "/", "MkDocs", {"1.0", "1.1"}, "1.1"),
 ])
+@pytest.mark.slow
 def test_sphinx_and_mkdocs_sites_are_crawled_by_url_alone(tmp_path, site, path, generator, versions, latest):
     crawl = crawl_url(tmp_path, site, path)
     assert crawl.result.returncode == 0, crawl.result.stderr[-3000:]
@@ -184,6 +188,7 @@ def test_sphinx_and_mkdocs_sites_are_crawled_by_url_alone(tmp_path, site, path, 
     assert min(page["coverage"] for page in crawl.manifest["coverage"]["per_page"]) >= 0.95
 
 
+@pytest.mark.slow
 def test_a_docsy_site_is_crawled_by_url_as_one_version_scoped_to_its_first_folder(tmp_path):
     crawl = crawl_url(tmp_path, "kafka-hugo", "/41/getting-started/introduction/")
     assert crawl.result.returncode == 0, crawl.result.stderr[-2000:]
@@ -196,6 +201,7 @@ def test_a_docsy_site_is_crawled_by_url_as_one_version_scoped_to_its_first_folde
         assert chrome not in text
 
 
+@pytest.mark.slow
 def test_an_unknown_layout_gets_the_generic_profile_with_a_warning(tmp_path):
     """The demo site (Kafka's legacy layout, no generator signature): generic profile, main
     content found by trafilatura, scope the URL's first folder."""
@@ -228,6 +234,7 @@ strip = ["a.hash-link"]
 """
 
 
+@pytest.mark.slow
 def test_why1_why3_why9_the_natural_profile_crawls_the_unversioned_release(tmp_path):
     path = tmp_path / "operator.toml"
     path.write_text(NATURAL_PROFILE, encoding="utf-8")
@@ -247,6 +254,7 @@ def test_why1_why3_why9_the_natural_profile_crawls_the_unversioned_release(tmp_p
     assert any(r["url"].endswith("/docs/getting-started") for r in crawl.records if r["version"] == "2.0")
 
 
+@pytest.mark.slow
 def test_a_known_generator_outside_its_profiles_paths_is_read_with_its_layout_as_one_version(tmp_path):
     """A Sphinx site not under /en/<version>/ (here the fixture's en/ folder served as the root):
     detected as Sphinx, crawled as one version with Sphinx's content root and boilerplate list."""

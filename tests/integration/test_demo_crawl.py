@@ -13,9 +13,8 @@ from ..conftest import read_manifest, read_records, run_docprompts
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "demo.jsonl"
-    result = run_docprompts("demo", "--out", str(out))
+def demo(demo_crawl):
+    out, result = demo_crawl        # the session's one demo crawl (tests/conftest.py)
     assert result.returncode == 0, result.stderr[-3000:]
     return read_records(out), read_manifest(out), result
 
@@ -129,6 +128,7 @@ def test_manifest_reports_coverage_and_totals(demo):
     assert manifest["pages_failed"] == 0, manifest["failures"]
 
 
+@pytest.mark.slow
 def test_log_json_writes_one_json_object_per_line(tmp_path):
     result = run_docprompts("demo", "--out", str(tmp_path / "demo.jsonl"), "--log-json", "--log-level", "INFO")
     assert result.returncode == 0, result.stderr[-2000:]

@@ -21,7 +21,7 @@ from ..conftest import PROJECT, read_manifest, run_docprompts
 from ..redis_server import needs_redis, redis_server
 from .test_resume_and_incremental import SITE
 
-pytestmark = [needs_redis, pytest.mark.timeout(400)]
+pytestmark = [needs_redis, pytest.mark.timeout(400), pytest.mark.slow]   # download delays, by design
 DELAY = 0.5
 WINDOW = 5.0
 

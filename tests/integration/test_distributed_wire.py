@@ -21,7 +21,7 @@ from ..conftest import read_manifest, read_records, run_docprompts
 from ..redis_server import needs_redis, redis_server
 from .test_resume_and_incremental import site  # noqa: F401 (the fixture: the Kafka Hugo site, served)
 
-pytestmark = needs_redis
+pytestmark = [needs_redis, pytest.mark.slow]   # a Redis server and a crawl per test
 
 
 @pytest.fixture(scope="module")

@@ -172,6 +172,7 @@ LLMS_TXT = """# Streamlet CLI
 """
 
 
+@pytest.mark.slow
 def test_llms_txt_is_read_and_the_pages_it_lists_that_the_crawl_missed_are_named(tmp_path):
     """The VitePress build without its sitemap, with an llms.txt as a site publishes it (its
     pages listed by their Markdown twins)."""
@@ -187,6 +188,7 @@ def test_llms_txt_is_read_and_the_pages_it_lists_that_the_crawl_missed_are_named
     assert result.pages() >= VITEPRESS_PAGES
 
 
+@pytest.mark.slow
 def test_mdbook_started_at_its_root_reads_the_first_chapter_once(tmp_path):
     """mdBook writes its first chapter twice, as /index.html and /introduction.html."""
     site = crawl(tmp_path, "mdbook", "/")
@@ -198,6 +200,7 @@ def test_mdbook_started_at_its_root_reads_the_first_chapter_once(tmp_path):
     assert left_out["a second path to a page already read (byte-identical body)"]["count"] == 1
 
 
+@pytest.mark.slow
 def test_pages_the_navigation_lists_that_no_layout_can_judge_fail_the_run(tmp_path):
     """The demo site (Kafka's legacy layout: no generator signature, no content element or
     sidebar the generic profile knows): started in /20/, its navigation's links outside that
@@ -215,6 +218,7 @@ def test_pages_the_navigation_lists_that_no_layout_can_judge_fail_the_run(tmp_pa
         scope["left_out"]["listed by the site's navigation, outside the root, layout unknown: not crawled"]["examples"]
 
 
+@pytest.mark.slow
 def test_vitepress_started_at_its_home_page_judges_each_section(tmp_path):
     site = crawl(tmp_path, "vitepress", "/")
     assert site.result.returncode == 0, site.result.stderr[-2000:]

@@ -20,6 +20,7 @@ SITES = PROJECT / "tests" / "sites"
 BROWSER = find_browser()
 needs_chromium = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine "
                                     "(/usr/bin/chromium: apt-get install chromium)")
+pytestmark = pytest.mark.slow   # each crawl renders its pages in Chromium
 # Every page of the fixture: the sidebar's nine and one linked only from the questions page.
 ROUTES = ["/", "/quickstart", "/install", "/guide", "/configuration", "/feeds", "/reference/commands",
           "/reference/api", "/faq", "/troubleshooting"]

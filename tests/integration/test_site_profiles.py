@@ -262,9 +262,8 @@ def crawls(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_records(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "demo.jsonl"
-    result = run_docprompts("demo", "--out", str(out))
+def demo_records(demo_crawl):
+    out, result = demo_crawl        # the session's one demo crawl (tests/conftest.py)
     assert result.returncode == 0, result.stderr[-3000:]
     return read_records(out)
 

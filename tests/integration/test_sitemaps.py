@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from crawler.demo import serve_directory
 
 from ..conftest import PROJECT, read_manifest, read_records, run_docprompts
+
+pytestmark = pytest.mark.slow   # four crawls, each of its own copy of the site
 
 MKDOCS = PROJECT / "tests" / "sites" / "mkdocs"
 

@@ -101,12 +101,14 @@ def test_furo_records_read_like_the_article(furo):
 
 
 @pytest.mark.parametrize("requested", ["stable", "latest"])
+@pytest.mark.slow
 def test_versions_stable_or_latest_on_an_alias_path(tmp_path, requested):
     result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--versions", requested)
     assert result.result.returncode == 0, result.result.stderr[-2000:]
     assert result.pages("stable", "/en/stable/") == TIDEWATER_PAGES
 
 
+@pytest.mark.slow
 def test_source_listings_are_kept_on_request(tmp_path):
     result = crawl(tmp_path, "sphinx-furo", "/en/stable/", "--keep-views", "source_listing")
     assert result.result.returncode == 0, result.result.stderr[-2000:]
@@ -115,6 +117,7 @@ def test_source_listings_are_kept_on_request(tmp_path):
 
 
 # -- pydata and book themes on /en/latest/ ----------------------------------------------------------
+@pytest.mark.slow
 def test_pydata_on_latest_reads_its_version_switcher(tmp_path):
     """The switcher's JSON (named by the page's theme_switcher_json_url on the public host) is
     asked for on the host being crawled: latest (an alias path, stating 1.4) and 1.3."""
@@ -129,6 +132,7 @@ def test_pydata_on_latest_reads_its_version_switcher(tmp_path):
     assert_reads_like_its_content_element(result)
 
 
+@pytest.mark.slow
 def test_alabaster_on_a_numbered_path(tmp_path):
     result = crawl(tmp_path, "sphinx-alabaster", "/en/1.4/")
     assert result.result.returncode == 0, result.result.stderr[-3000:]
@@ -137,6 +141,7 @@ def test_alabaster_on_a_numbered_path(tmp_path):
     assert_reads_like_its_content_element(result)
 
 
+@pytest.mark.slow
 def test_book_theme_on_latest(tmp_path):
     result = crawl(tmp_path, "sphinx-book", "/en/latest/")
     assert result.result.returncode == 0, result.result.stderr[-3000:]
@@ -146,6 +151,7 @@ def test_book_theme_on_latest(tmp_path):
     assert_reads_like_its_content_element(result)
 
 
+@pytest.mark.slow
 def test_a_profile_root_that_misses_is_a_hint_the_main_text_takes_over(tmp_path):
     profile = (PROJECT / "crawler" / "site" / "sites" / "sphinx.toml").read_text(encoding="utf-8")
     profile = re.sub(r"content_root = \[.*?\]\n", 'content_root = ["div.renamed-by-a-redesign"]\n', profile,
@@ -190,12 +196,14 @@ def test_rtd_records_read_like_the_article_body(rtd):
     assert_reads_like_its_content_element(rtd)
 
 
+@pytest.mark.slow
 def test_versions_stable_names_the_release_it_stands_for(tmp_path):
     result = crawl(tmp_path, "sphinx-rtd", "/en/stable/", "--versions", "stable", hosting="rtd")
     assert result.result.returncode == 0, result.result.stderr[-2000:]
     assert {r["version"] for r in result.records} == {"1.4"}
 
 
+@pytest.mark.slow
 def test_without_the_addons_api_the_alias_path_is_one_version(tmp_path):
     result = crawl(tmp_path, "sphinx-rtd", "/en/stable/", hosting="rtd-no-addons")
     assert result.result.returncode == 0, result.result.stderr[-2000:]
@@ -205,6 +213,7 @@ def test_without_the_addons_api_the_alias_path_is_one_version(tmp_path):
 
 
 # -- MkDocs with its readthedocs theme ------------------------------------------------------------------
+@pytest.mark.slow
 def test_mkdocs_readthedocs_theme_by_url(tmp_path):
     result = crawl(tmp_path, "mkdocs-readthedocs", "/")
     assert result.result.returncode == 0, result.result.stderr[-3000:]
@@ -216,6 +225,7 @@ def test_mkdocs_readthedocs_theme_by_url(tmp_path):
 
 
 # -- mike below the host's root: versions.json a level up ------------------------------------------
+@pytest.mark.slow
 def test_mike_below_the_root_reads_versions_json_a_level_up(tmp_path):
     """tests/sites/ served whole: the MkDocs Material + mike build lives under /mkdocs/, its
     versions.json at /mkdocs/versions.json (one level above /mkdocs/1.1/)."""
@@ -233,6 +243,7 @@ def test_mike_below_the_root_reads_versions_json_a_level_up(tmp_path):
         base_url + "/mkdocs/1.1/getting-started/", base_url + "/mkdocs/1.1/webhooks/"}
 
 
+@pytest.mark.slow
 def test_an_incremental_run_still_names_its_views_and_fallbacks(tmp_path):
     """With --state, unchanged pages are replayed, not processed: the views they were and the
     pages read without a profile root are still in the second run's manifest."""
@@ -257,6 +268,7 @@ def test_an_incremental_run_still_names_its_views_and_fallbacks(tmp_path):
     assert first["content_root_fallback"]["stable"]["pages"] == len(TIDEWATER_PAGES)
 
 
+@pytest.mark.slow
 def test_a_site_that_marks_every_page_noindex_says_so_and_can_be_read(tmp_path):
     """A staging copy: every page carries <meta name="robots" content="noindex">. The crawl
     skips them as views and says so (exit 1, not silence); --keep-views noindex reads them."""

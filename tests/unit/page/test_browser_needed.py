@@ -62,6 +62,7 @@ def test_no_page_of_the_demo_site_needs_a_browser():
 
 @pytest.mark.acceptance
 @pytest.mark.skipif(not (SHARED / "kafka-site").is_dir(), reason="../shared (the Kafka mirror) is absent")
+@pytest.mark.slow
 def test_no_page_of_the_kafka_mirror_needs_a_browser():
     pages = html_pages(SHARED / "kafka-site", SHARED / "kafka-site-hugo")
     assert len(pages) > 1000
