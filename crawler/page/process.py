@@ -261,7 +261,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc), links=evidence.links,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
     info.public_url = found["public_url"]
-    if profile.template_names and has_templates(doc):
+    if templated:
         # trafilatura reads the page as served; a page whose text comes from client-side
         # templates (Kafka's legacy chapters) cannot be compared with it.
         info.check_layout = False
