@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -76,13 +77,94 @@ class _Piece:
     text: str
     tokens: int
     joiner: str = "\n\n"
+    span: tuple[int, int] | None = None   # whole blocks: their positions on the page (BlockTokens)
+    exact: bool = True                    # tokens is the text's count (not with its joiner's share)
+
+
+class BlockTokens:
+    """Token counts of runs of a page's consecutive blocks (their ``text``), exact when at most
+    ``limit``, from one count per block.
+
+    A run's text cut before a block that starts with a non-space has exactly the tokens of its
+    two sides (``TokenCounter.adds_up_at``: the side before ends in the block's joiner, a
+    newline). So each block is counted once with the joiner after it ("text\n\n"): the strings a
+    site's versions repeat word for word, where whole sections rarely are (on the Kafka mirror
+    the blocks' distinct text is a quarter of the sections'). A run's count is then a difference
+    of prefix sums plus its last block counted without the joiner. A block that no cut may
+    precede (an indented list item) stays in one unit with the block before it.
+    """
+
+    def __init__(self, blocks: list[Block], count: Counter, limit: int) -> None:
+        self.blocks, self.count, self.limit = blocks, count, limit
+        self.texts = [_block_markdown(block) for block in blocks]
+        # Arrays, not lists of ints: a page of a million tiny headings has two million blocks.
+        self.unit_starts = array("q")
+        self.unit_of = array("q")
+        for position, (block, text) in enumerate(zip(blocks, self.texts)):
+            if not position or count.adds_up_at(block.joiner, text):
+                self.unit_starts.append(position)
+            self.unit_of.append(len(self.unit_starts) - 1)
+        self.unit_starts.append(len(blocks))   # the end of the last unit
+        # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
+        self.before = array("q", [0])
+        total = 0
+        for unit in range(len(self.unit_starts) - 2):
+            start, end = self.unit_starts[unit], self.unit_starts[unit + 1]
+            total += self._at_most(self.text(start, end) + blocks[end].joiner)
+            self.before.append(total)
+
+    def span(self, start: int, end: int) -> int:
+        """The count of ``text(start, end)``: exact when at most ``limit``, else some number
+        above it (``TokenCounter.at_most``)."""
+        if start >= end:
+            return self.count("")
+        first, last = self.unit_of[start], self.unit_of[end - 1]
+        last_start = self.unit_starts[last]
+        if start != self.unit_starts[first]:   # the start is no cut: counted whole
+            return self._at_most(self.text(start, end))
+        if first == last:
+            return self._last_unit(last, end)
+        return self.before[last] - self.before[first] + self._last_unit(last, end)
+
+    def _last_unit(self, unit: int, end: int) -> int:
+        """The count of blocks ``unit_starts[unit]:end``, the end of a span: for a whole unit
+        followed by another, its count with the joiner after it minus the joiner's share (the
+        unit's last word counted with and without it), else counted whole."""
+        text = self.text(self.unit_starts[unit], end)
+        if end == self.unit_starts[unit + 1] and unit + 1 < len(self.before):
+            with_joiner = self.before[unit + 1] - self.before[unit]
+            change = self.count.ending_change(text, self.blocks[end].joiner, "")
+            # with_joiner is exact up to the limit; above it, it may be a lower bound, and so is
+            # the result: still a number above the limit for a text above it (at_most's promise)
+            if change is not None and (with_joiner <= self.limit or with_joiner + change > self.limit):
+                return with_joiner + change
+        return self._at_most(text)
+
+    def text(self, start: int, end: int) -> str:
+        """The Markdown of blocks ``start:end``, each after its joiner but the first."""
+        if start >= end:
+            return ""
+        if end == start + 1:
+            return self.texts[start]
+        return self.texts[start] + "".join(self.blocks[i].joiner + self.texts[i] for i in range(start + 1, end))
+
+    def _at_most(self, text: str) -> int:
+        return self.count.at_most(text, self.limit)
 
 
 def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[Chunk]:
     """All chunks of one page, in document order."""
+    blocks = BlockTokens([block for section in sections for block in section.blocks], count,
+                         budget.max_input_tokens)
+    starts = [0]   # each section's first block on the page
+    for section in sections:
+        starts.append(starts[-1] + len(section.blocks))
+    sizes = [blocks.span(start, end) for start, end in zip(starts, starts[1:])]
     chunks: list[Chunk] = []
-    for group in merge_small_sections(sections, budget, count):
-        chunks.extend(split_group(group, budget, count))
+    first_block = 0
+    for group in merge_small_sections(sections, budget, sizes):
+        chunks.extend(split_group(group, budget, count, blocks, first_block))
+        first_block += sum(len(section.blocks) for section in group)
     return merge_small_chunks(chunks, budget, count)
 
 
@@ -120,9 +202,12 @@ def merge_small_chunks(chunks: list[Chunk], budget: Budget, count: Counter) -> l
 
 def _join_if_fits(first: Chunk, second: Chunk, budget: Budget, count: Counter) -> Chunk | None:
     text = first.text + "\n\n" + second.text
-    if count.join_adds_up(first.text, "\n\n", second.text):   # no second encoding of both texts
-        tokens = first.text_tokens + count("\n\n") + second.text_tokens
-    else:
+    tokens = None
+    if count.adds_up_at("\n\n", second.text):   # no second encoding of both texts
+        change = count.ending_change(first.text, "", "\n\n")
+        if change is not None:
+            tokens = first.text_tokens + change + second.text_tokens
+    if tokens is None:
         tokens = count.at_most(text, budget.max_input_tokens)
     return _joined(first, second, text, tokens) if tokens <= budget.max_input_tokens else None
 
@@ -143,10 +228,10 @@ def _renumber(chunks: list[Chunk]) -> None:
             chunk.chunk_index, chunk.chunk_count = index, len(siblings)
 
 
-def merge_small_sections(sections: list[Section], budget: Budget, count: Counter) -> list[list[Section]]:
+def merge_small_sections(sections: list[Section], budget: Budget, tokens: list[int]) -> list[list[Section]]:
     """Each small section joins a neighbour: the previous or next one under the same parent
-    first, else any neighbour that fits. One pass with a stack (linear in the sections)."""
-    tokens = count.many([section.markdown for section in sections])
+    first, else any neighbour that fits. One pass with a stack (linear in the sections).
+    ``tokens``: each section's count (any number above the budget's maximum for one above it)."""
     upcoming = deque(([section], size) for section, size in zip(sections, tokens))
     done: list[tuple[list[Section], int]] = []
     while upcoming:
@@ -183,60 +268,44 @@ def _related(before: Section, after: Section) -> bool:
     return before.parent_path == after.parent_path or tuple(after.path[:len(before.path)]) == tuple(before.path)
 
 
-def split_group(group: list[Section], budget: Budget, count: Counter) -> list[Chunk]:
+def split_group(group: list[Section], budget: Budget, count: Counter, page: BlockTokens,
+                first_block: int) -> list[Chunk]:
+    """The group's chunks; its blocks are ``page``'s from ``first_block`` on."""
     lead = group[0]
     anchors = [anchor for section in group for anchor in section.anchors]
     blocks = [block for section in group for block in section.blocks]
-    text = _join_blocks(blocks)
-    tokens = _sum_of_sections(group, count)
-    if tokens is None:
-        tokens = count.at_most(text, budget.max_input_tokens)
+    tokens = page.span(first_block, first_block + len(blocks))
     if tokens <= budget.max_input_tokens:
-        return [Chunk(lead, text, tokens, _dedupe(anchors), sections=group)]
-    pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count)
-    texts = _pack(pieces, budget.max_input_tokens, count)
+        return [Chunk(lead, page.text(first_block, first_block + len(blocks)), tokens, _dedupe(anchors),
+                      sections=group)]
+    pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count, page, first_block)
+    texts = _pack(pieces, budget.max_input_tokens, count, page=page)
     chunks = [Chunk(lead, chunk_text, chunk_tokens, [], index, len(texts), group)
               for index, (chunk_text, chunk_tokens) in enumerate(texts)]
     _assign_anchors(chunks, blocks, group)
     return chunks
 
 
-def _sum_of_sections(group: list[Section], count: Counter) -> int | None:
-    """The exact count of the group's joined text from its sections' counts (already known:
-    merge_small_sections counted each), when every join between them adds up; else None."""
-    if len(group) < 2:
-        return None
-    texts = [section.markdown for section in group]
-    total = count(texts[0])
-    for before, after, section in zip(texts, texts[1:], group[1:]):
-        joiner = section.blocks[0].joiner
-        if not count.join_adds_up(before, joiner, after):
-            return None
-        total += count(joiner) + count(after)
-    return total
-
-
 # -- splitting --------------------------------------------------------------------------------
-def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter) -> list[_Piece]:
+def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter, page: BlockTokens,
+                          first_block: int) -> list[_Piece]:
     """Sub-heading runs that fit stay whole; the others break into blocks, then smaller."""
-    runs: list[list[Block]] = []
-    for block in blocks:
-        if block.kind == "heading" or not runs:
-            runs.append([])
-        runs[-1].append(block)
+    run_starts = [index for index, block in enumerate(blocks) if block.kind == "heading" or not index]
     pieces: list[_Piece] = []
-    for run in runs:
-        text = _join_blocks(run)
-        tokens = count.at_most(text, limit)
+    for start, end in zip(run_starts, run_starts[1:] + [len(blocks)]):
+        run = blocks[start:end]
+        span = (first_block + start, first_block + end)
+        tokens = page.span(*span)
         if tokens <= limit:
-            pieces.append(_Piece(text, tokens, run[0].joiner if pieces else ""))
+            pieces.append(_Piece(page.text(*span), tokens, run[0].joiner if pieces else "", span))
             continue
         for position, block in enumerate(run):
-            block_text = _block_markdown(block)
+            block_text = page.texts[span[0] + position]
             joiner = block.joiner if (pieces or position) else ""
-            block_tokens = count.at_most(block_text, limit)
+            where = span[0] + position
+            block_tokens = page.span(where, where + 1)
             if block_tokens <= limit:
-                pieces.append(_Piece(block_text, block_tokens, joiner))
+                pieces.append(_Piece(block_text, block_tokens, joiner, (where, where + 1)))
             else:
                 parts = _split_block(block, block_text, limit, count)
                 parts[0].joiner = joiner
@@ -267,10 +336,10 @@ def _group_lines(lines: list[str], limit: int, count: Counter, header: str = "",
     for line in lines:
         tokens = count.at_most(line, room) + 1
         if tokens <= room:
-            line_pieces.append(_Piece(line, tokens, "\n"))
+            line_pieces.append(_Piece(line, tokens, "\n", exact=False))
         else:  # one enormous line: cut it at words, then tokens
             for part in _split_words(line, room, count):
-                line_pieces.append(_Piece(part.text, part.tokens + 1, "\n"))
+                line_pieces.append(_Piece(part.text, part.tokens + 1, "\n", exact=False))
     parts = []
     for body, _ in _pack(line_pieces, room, count, exact=False):
         wrapped = header + body + footer
@@ -304,15 +373,17 @@ def _split_words(text: str, limit: int, count: Counter) -> list[_Piece]:
         if tokens > limit:  # no spaces to cut at: cut between tokens
             pieces.extend(_Piece(part, count(part), " ") for part in count.cut(word, limit - 1))
         else:
-            pieces.append(_Piece(word, tokens, " "))
+            pieces.append(_Piece(word, tokens, " ", exact=False))
     return [_Piece(body, tokens, " ") for body, tokens in _pack(pieces, limit, count)]
 
 
-def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) -> list[tuple[str, int]]:
+def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True,
+          page: BlockTokens | None = None) -> list[tuple[str, int]]:
     """Pack pieces in order into balanced parts of at most ``limit`` tokens.
 
     Sizes aim at total/n so the last part is not a runt; with ``exact`` each part is re-counted
-    on its final string and a part that tips over the limit hands its last piece on.
+    on its final string (from ``page``'s block counts when the part is whole blocks) and a part
+    that tips over the limit hands its last piece on.
     """
     total = sum(piece.tokens for piece in pieces)
     parts_needed = max(1, math.ceil(total / limit))
@@ -334,7 +405,10 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) 
     while queue:
         group = queue.popleft()
         text = _join_pieces(group)
-        tokens = count(text) if exact else sum(piece.tokens for piece in group)
+        if not exact:
+            tokens = sum(piece.tokens for piece in group)
+        else:
+            tokens = _count_part(text, group, count, page)
         if exact and tokens > limit and len(group) > 1:
             spill = group.pop()
             if queue:
@@ -347,13 +421,32 @@ def _pack(pieces: list[_Piece], limit: int, count: Counter, exact: bool = True) 
     return results
 
 
+def _count_part(text: str, group: list[_Piece], count: Counter, page: BlockTokens | None) -> int:
+    """The exact count of a packed part's ``text``, from its pieces' exact counts when the final
+    trim left their join as it was: consecutive whole blocks from ``page``'s block counts; else
+    added up over cuts (``adds_up_at``), each piece's last word re-counted with the joiner after
+    it; else the text is encoded."""
+    if len(text) != sum(len(piece.text) + len(piece.joiner) for piece in group) - len(group[0].joiner):
+        return count(text)
+    spans = [piece.span for piece in group]
+    if page is not None and all(spans) and all(one[1] == other[0] for one, other in zip(spans, spans[1:])):
+        tokens = page.span(spans[0][0], spans[-1][1])
+        if tokens <= page.limit:   # exact below the limit; above it, the true count decides the spill
+            return tokens
+    if not all(piece.exact for piece in group):
+        return count(text)
+    tokens = group[-1].tokens
+    for piece, following in zip(group, group[1:]):
+        change = count.ending_change(piece.text, "", following.joiner)
+        if change is None or not count.adds_up_at(following.joiner, following.text):
+            return count(text)
+        tokens += piece.tokens + change
+    return tokens
+
+
 # -- text helpers -------------------------------------------------------------------------------
 def _block_markdown(block: Block) -> str:
     return "#" * block.level + " " + block.text if block.kind == "heading" else block.text
-
-
-def _join_blocks(blocks: list[Block]) -> str:
-    return "".join((block.joiner if index else "") + _block_markdown(block) for index, block in enumerate(blocks))
 
 
 def _join_pieces(pieces: list[_Piece]) -> str:
@@ -372,11 +465,14 @@ def _assign_anchors(chunks: list[Chunk], blocks: list[Block], group: list[Sectio
     chunk_index = 0
     for block in blocks:
         needle = _block_markdown(block)[:60].strip()
-        while chunk_index < len(texts) - 1 and needle and needle not in texts[chunk_index][position:]:
-            chunk_index += 1
-            position = 0
-        if needle and needle in texts[chunk_index][position:]:
-            position = texts[chunk_index].index(needle, position)
+        if needle:   # find(needle, position), not "needle in text[position:]": no copy per block
+            found = texts[chunk_index].find(needle, position)
+            while found < 0 and chunk_index < len(texts) - 1:
+                chunk_index += 1
+                position = 0
+                found = texts[chunk_index].find(needle)
+            if found >= 0:
+                position = found
         chunks[chunk_index].anchors.extend(block.ids)
     # anchors of the heading-only sections absorbed into this group, and any not found above
     every = _dedupe([anchor for section in group for anchor in section.anchors])

@@ -1,8 +1,6 @@
 """The compression prompt, in the reference format (``shared/seed-prompt.txt``)."""
 from __future__ import annotations
 
-from .tokenizer import ADDITIVE_ENCODINGS
-
 PROMPT_TEMPLATE = (
     "Task: Compress the following text to approximately {target} tokens for use as an AI system prompt.\n"
     "Rules:\n"
@@ -30,17 +28,20 @@ def render_prompt(text: str, target_tokens: int, source: str, url: str) -> str:
 
 
 def prompt_tokens(header: str, text: str, text_tokens: int, count) -> int:
-    """The prompt's exact token count without encoding the text a second time.
-
-    tiktoken's encodings split text into pieces by a regex before BPE, and BPE never merges
-    across pieces. The header ends with "\\n\\n"; no piece of cl100k_base / o200k_base runs from
-    a newline into a following non-space character (but o200k_base's punctuation piece runs on
-    over newlines and "/"), so when the text starts with a non-space other than "/" the prompt's
-    pieces are the header's pieces then the text's, and the counts add up
-    (tests/unit/test_prompt_records.py checks this on real records). Any other case is encoded.
-    """
-    first = text[:1]
-    if count.name in ADDITIVE_ENCODINGS and first not in ("", "/") and not first.isspace() and header.endswith("\n\n"):
-        return count(header) + text_tokens
+    """The prompt's exact token count without encoding the text a second time: the header
+    ends in a newline, so a text starting with a non-space other than "/" adds its own count
+    (``TokenCounter.adds_up_at``; tests/unit/test_prompt_records.py checks it on real records).
+    Any other case is encoded whole."""
+    if count.adds_up_at(header, text):
+        return header_tokens(header, count) + text_tokens
     return count(header + text)
+
+
+def header_tokens(header: str, count) -> int:
+    """The header's count, cut (``TokenCounter.adds_up_at``) before its last line "URL: ...":
+    the lines above it repeat for every record of a (target, source) and are counted once."""
+    cut = header.rfind("\n", 0, len(header) - 2) + 1
+    if cut and count.adds_up_at(header[:cut], header[cut:]):
+        return count(header[:cut]) + count(header[cut:])
+    return count(header)
 

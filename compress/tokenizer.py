@@ -18,8 +18,15 @@ import tiktoken.load
 
 BUNDLED_ENCODINGS = ("cl100k_base", "o200k_base")
 # Encodings whose pre-tokenizer regex never joins a newline to the non-space after it: counts of
-# texts joined by newlines can be added up (TokenCounter.join_adds_up, compress.prompt).
+# texts cut after a newline can be added up (TokenCounter.adds_up_at, compress.budget.BlockTokens).
 ADDITIVE_ENCODINGS = ("cl100k_base", "o200k_base")
+ENDING_SEARCH_CHARS = 80   # TokenCounter.ending_change looks this far back for a word boundary
+SHORT_KEY_CHARS = 32   # memo keys: texts up to this length are kept as they are, longer ones digested
+
+
+def _starts_a_cut(first: str) -> bool:
+    """A text starting with this character, after a newline, is counted on its own (adds_up_at)."""
+    return first not in ("", "/") and not first.isspace()
 
 
 class TokenizerError(ValueError):
@@ -100,15 +107,19 @@ class TokenCounter:
         self.encoding = get_encoding(encoding_name)
         # Two generations: when the recent one is full it becomes the older one, so the counts
         # of the last version or two stay while memory stays bounded.
-        self._recent: dict[bytes, int] = {}
-        self._older: dict[bytes, int] = {}
+        self._recent: dict[str | bytes, int] = {}
+        self._older: dict[str | bytes, int] = {}
         self._generation_size = cache_entries // 2
 
     @staticmethod
-    def _key(text: str) -> bytes:
+    def _key(text: str) -> str | bytes:
+        # A short text is its own key: no digest to compute (a page of a million tiny headings
+        # looks up millions of them); a str key never equals a bytes digest.
+        if len(text) <= SHORT_KEY_CHARS:
+            return text
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
-    def _lookup(self, key: bytes) -> int | None:
+    def _lookup(self, key: str | bytes) -> int | None:
         tokens = self._recent.get(key)
         if tokens is None:
             tokens = self._older.get(key)
@@ -116,17 +127,19 @@ class TokenCounter:
                 self._remember(key, tokens)
         return tokens
 
-    def _remember(self, key: bytes, tokens: int) -> None:
+    def _remember(self, key: str | bytes, tokens: int) -> None:
         if len(self._recent) >= self._generation_size:
             self._older, self._recent = self._recent, {}
         self._recent[key] = tokens
 
     def __call__(self, text: str) -> int:
         key = self._key(text)
-        tokens = self._lookup(key)
+        tokens = self._recent.get(key)   # _lookup inlined: the hottest call of the page workers
         if tokens is None:
-            tokens = len(self.encoding.encode_ordinary(text))
-            self._remember(key, tokens)
+            tokens = self._lookup(key)
+            if tokens is None:
+                tokens = len(self.encoding.encode_ordinary(text))
+                self._remember(key, tokens)
         return tokens
 
     def join_adds_up(self, first: str, joiner: str, second: str) -> bool:
@@ -141,10 +154,59 @@ class TokenCounter:
         return (self.name in ADDITIVE_ENCODINGS and bool(first) and bool(second) and first[-1].isalnum()
                 and not second[0].isspace() and joiner in ("\n", "\n\n"))
 
-    def many(self, texts: list[str]) -> list[int]:
-        """Exact counts of many texts. One at a time on purpose: the page workers already use
-        every core, and a batch would hold every text's token list at once (~15 MB a page)."""
-        return [self(text) for text in texts]
+    def adds_up_at(self, before: str, after: str) -> bool:
+        """Whether ``before + after`` has exactly the tokens of the two apart, for any ``before``
+        that ends in a newline and an ``after`` that starts with a non-space other than "/".
+
+        tiktoken splits text into pieces by a regex before BPE, and BPE never merges across
+        pieces. In cl100k_base / o200k_base no piece runs from a newline into a non-space (only
+        o200k_base's punctuation piece runs on over newlines into "/"), so the cut is a piece
+        boundary of the joined text; the pieces after it are ``after``'s own (the regex looks
+        behind nothing), and the piece that ends ``before`` in a newline is the same whether the
+        text ends there or a non-space follows (a newline run ends at its last newline either
+        way). tests/unit/compress/test_tokenizer.py checks it against whole encodings."""
+        return self.name in ADDITIVE_ENCODINGS and before.endswith("\n") and _starts_a_cut(after[:1])
+
+    def ending_change(self, stem: str, old_ending: str, new_ending: str) -> int | None:
+        """``count(stem + new_ending) - count(stem + old_ending)``, counting only the endings and
+        the end of ``stem`` from its last piece boundary on; None when none is near its end.
+
+        A boundary both texts share splits each one's count exactly in two: the same part
+        before it, and ``stem[boundary:]`` with either ending after it. Two kinds are known in any
+        text: a space after a non-space (no piece of the pre-tokenizer holds a non-space then a
+        space, and each piece before it stops at that space or at the non-space before it), and
+        a cut after a newline (``adds_up_at``); and when both endings are newlines, the end of a
+        ``stem`` ending in a letter or digit."""
+        if self.name not in ADDITIVE_ENCODINGS:
+            return None
+        if stem[-1:].isalnum() and not old_ending.strip("\n") and not new_ending.strip("\n"):
+            # no piece runs on from a letter or digit into a newline (join_adds_up)
+            return self(new_ending) - self(old_ending)
+        boundary = self._last_boundary(stem)
+        if boundary is None:
+            return None
+        end = stem[boundary:]
+        return self(end + new_ending) - self(end + old_ending)
+
+    @staticmethod
+    def _last_boundary(text: str) -> int | None:
+        """The last of those boundaries in ``text``'s last ENDING_SEARCH_CHARS characters."""
+        floor = max(1, len(text) - ENDING_SEARCH_CHARS)
+        best = None
+        position = len(text)
+        while (position := text.rfind(" ", floor, position)) > 0:   # a space after a non-space
+            if not text[position - 1].isspace():
+                best = position
+                break
+        position = len(text) - 1
+        while (newline := text.rfind("\n", floor - 1, position)) >= 0:   # a cut after a newline
+            if best is not None and newline < best:
+                break
+            if _starts_a_cut(text[newline + 1]):
+                best = newline + 1
+                break
+            position = newline
+        return best
 
     @functools.cached_property
     def max_token_bytes(self) -> int:

@@ -91,16 +91,17 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     entry_path = parts.path or "/"
     route = route_of(parts.fragment)   # a client-side route (/docs/#/quickstart) is the page asked for
     final_url, html_text = fetch(fetch_base + entry_path + (f"?{parts.query}" if parts.query else ""))
+    doc = lxml_html.document_fromstring(html_text)   # parsed once: a 20 MB page takes seconds
     for _ in range(3):   # a site root that only redirects (mike's "/", Read the Docs' "/")
-        target = redirect_target(html_text, urlsplit(final_url).path)
+        target = redirect_target(doc, urlsplit(final_url).path)
         if target is None:
             break
         entry_path = target
         final_url, html_text = fetch(fetch_base + target)
+        doc = lxml_html.document_fromstring(html_text)
     detection = None
     scoped_by_site = False
     own_site = shipped_for_host(parts.hostname)
-    doc = lxml_html.document_fromstring(html_text)
     browser_reason = needs_browser(doc, fetch_base + entry_path, route)
     if route is not None and browser_reason:
         entry_path = with_route(entry_path, route)
@@ -109,7 +110,7 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     elif own_site is not None:   # kafka.apache.org: its own profile (and entry), not a generic one
         profile = own_site
     else:
-        detection = detect_generator(html_text)
+        detection = detect_generator(html_text, doc)
         profile = load_site(detection.profile)
         page_path = hooks_for(profile).canonical_path(urlsplit(final_url).path)
         prefix = versions_json_above(fetch_base, page_path, profile)
@@ -202,13 +203,12 @@ def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
     return Plan(profile, None, versions, profile.public_base_url or fetch_base_url, fetch_base_url)
 
 
-def redirect_target(html_text: str, page_path: str) -> str | None:
-    """Where a page that only redirects (script, meta refresh) sends the visitor, as a path;
-    None for a page with content. The stub's single link is the target when its script is not
-    one ``discovery`` reads (mike's ``window.location.replace("latest/" + ...)``)."""
+def redirect_target(doc, page_path: str) -> str | None:
+    """Where a page (parsed) that only redirects (script, meta refresh) sends the visitor, as a
+    path; None for a page with content. The stub's single link is the target when its script is
+    not one ``discovery`` reads (mike's ``window.location.replace("latest/" + ...)``)."""
     from crawler.site import discovery
 
-    doc = lxml_html.document_fromstring(html_text)
     stub = discovery.redirect_stub(doc, page_path)
     if stub is None:
         return None

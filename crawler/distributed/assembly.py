@@ -71,6 +71,7 @@ def assemble(shared: SharedRun, job: RunRecord, redis_url: str) -> None:
             if done.report.get("layout_share") is not None:   # the pages sampled, by any process
                 spider.layout_shares.setdefault(done.version, []).append((done.url, done.report["layout_share"]))
     spider.check_layout_drift()   # the layout-drift alarm, on the whole run's sample
+    spider.check_scope()          # pages the navigation listed that no process could judge
     run.limits_reached = merge_limits(limits_by_process.values())
     run.finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.duration_seconds = time.time() - job.started

@@ -11,7 +11,6 @@ from compress.tokenizer import TokenizerError
 
 from crawler.site.profiles import ProfileError
 from crawler.options import EXIT_USAGE, ConfigError
-from crawler.distributed.run import RedisUnavailable, RefusedRecord
 
 
 def add_worker_command(commands) -> None:
@@ -33,6 +32,10 @@ def is_distributed(args) -> bool:
 
 
 def main(args) -> int:
+    # Imported here: redis and scrapy-redis take 0.3 s to import, which a single-process crawl
+    # (the common case, the same `docprompts` command) never needs.
+    from crawler.distributed.run import RedisUnavailable, RefusedRecord
+
     try:
         if args.command == "worker":
             from crawler.distributed.worker import run_worker

@@ -23,6 +23,7 @@ from output.safety import OutputError
 from crawler.options import (EXIT_PARTIAL, ConfigError, check_options, check_reachable, parse_base_url,
                              parse_crawl_job, scrapy_overrides)
 from crawler.run.summary import dedup_output, summarise
+from crawler.preflight import is_url
 from crawler.site.hooks import hooks_for
 from crawler.site.sites import builtin_profiles, load_site
 from crawler.run.state import StateStore, run_fingerprint
@@ -68,6 +69,10 @@ def prepare_job(args, client) -> tuple[RunRecord, SharedRun]:
     budget = check_options(args)
     settings = scrapy_overrides(args.set)
     check_settings(settings)   # what the workers will accept from the record (exit 2 otherwise)
+    if is_url(args.site):   # the profile a URL crawl detects lives in that one process
+        raise ConfigError(f"a distributed run (--redis) takes a site name and --base-url, or --profile FILE, "
+                          f"not a URL: crawl {args.site} without --redis, or name its generator's profile "
+                          f"(`docprompts sites`) with --base-url")
     if bool(args.site) == bool(args.profile):
         raise ConfigError("give a site (one of: " + ", ".join(builtin_profiles()) + ") or --profile FILE, not both")
     profile = load_site(args.profile or args.site)

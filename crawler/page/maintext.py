@@ -24,6 +24,10 @@ KEEP_SHARE = 0.9
 SAMPLE_PAGES = 3        # pages judged per version (the first ones long enough)
 MIN_WORDS = 150         # trafilatura's main text shorter than this: the page is not judged
 DRIFT_BELOW = 0.8       # a version whose judged pages hold less of the main text, on average
+# trafilatura's XPaths grow quadratically with a page's elements (50k elements: 2-4 s CPU;
+# 200k: 22 s; 1M tiny headings: past any page timeout). A bigger page is not judged (the next
+# pages of its version are); the largest page of the Kafka mirror has 20.5k elements.
+MAX_JUDGED_ELEMENTS = 50_000
 _CONTAINERS = {"div", "main", "article", "section", "td", "body", "form", "center"}
 
 
@@ -57,6 +61,11 @@ def main_text_root(doc, reference: str):
         if best is None or best_share < KEEP_SHARE * total:
             return node
         node = best
+
+
+def judgeable(doc) -> bool:
+    """Small enough for the layout-drift check (``MAX_JUDGED_ELEMENTS``)."""
+    return doc.xpath("count(//*)") <= MAX_JUDGED_ELEMENTS
 
 
 def main_text_share(reference: str, content_text: str) -> float | None:

@@ -82,17 +82,22 @@ _THEMES = [
 ]
 
 
+def parse_page(html_text: str):
+    try:
+        return lxml_html.document_fromstring(html_text or "<html></html>")
+    except Exception:   # lxml rejects some odd documents (an XML declaration in a str...)
+        return lxml_html.document_fromstring(html_text.encode("utf-8", "replace"))
+
+
 def theme_of(html_text: str) -> str:
     """", theme X" for the evidence line when a known theme signs the page."""
     return next((f", theme {name}" for pattern, name in _THEMES if pattern.search(html_text)), "")
 
 
-def detect_generator(html_text: str) -> Detection:
-    """The generator of a page, from its markup alone."""
-    try:
-        doc = lxml_html.document_fromstring(html_text or "<html></html>")
-    except Exception:   # lxml rejects some odd documents (an XML declaration in a str...)
-        doc = lxml_html.document_fromstring(html_text.encode("utf-8", "replace"))
+def detect_generator(html_text: str, doc=None) -> Detection:
+    """The generator of a page, from its markup alone (``doc``: the page already parsed)."""
+    if doc is None:
+        doc = parse_page(html_text)
     generators = doc.xpath("//meta[translate(@name, 'GENRATO', 'genrato')='generator']/@content")
     for pattern, generator, profile in _GENERATOR_META:   # in this order: Starlight before Astro
         for content in generators:

@@ -303,3 +303,13 @@ def test_an_alias_path_without_a_menu_crawls_the_same_distributed(server, tmp_pa
     assert manifest["skipped_pages"] == single["skipped_pages"]
     assert manifest["skipped_pages"]["source_listing"]["pages"] == 1
     assert {r["version"] for r in read_records(out)} == {"stable"}
+
+
+
+def test_a_url_with_redis_is_one_line_naming_what_a_distributed_run_takes(server, tmp_path):
+    with serve_directory(PROJECT / "crawler" / "demo_site") as base_url:
+        result = run_docprompts("crawl", base_url + "/20/documentation/streams/", "--out",
+                                str(tmp_path / "demo.jsonl"), "--redis", server)
+    assert result.returncode == 2
+    [line] = one_error_line(result.stderr)
+    assert "--redis" in line and "--base-url" in line

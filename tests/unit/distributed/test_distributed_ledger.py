@@ -53,3 +53,28 @@ def test_limits_each_process_reached_are_named_once_with_every_refusal_counted()
     merged = merge_limits(tracker.summary() for tracker in trackers)
     assert [(entry["limit"], entry["requests_dropped"], len(entry["examples"])) for entry in merged] == [
         ("max_pages", 6, 5)]
+
+
+def test_scope_decisions_of_every_process_reach_the_merged_ledger():
+    """A page one process left out unjudged (its navigation listed it) must fail the whole run:
+    the coordinator's ``check_scope`` reads the merged book, so it has to arrive there."""
+    from crawler.site import scope as site_scope
+
+    first, second, merged = DiscoveryLedger(), DiscoveryLedger(), DiscoveryLedger()
+    shipped = {id(first): DiscoveryLedger(), id(second): DiscoveryLedger()}
+    first.scope.layout = second.scope.layout = "div.vp-doc"
+    first.scope.judged["reference/"] = "judging"
+    first.scope.leave_out(site_scope.UNJUDGED, "/blog/one.html")
+    second.scope.judged["reference/"] = "documentation: listed by the navigation, same layout"
+    second.scope.root.append("reference/")
+    second.scope.leave_out(site_scope.ANOTHER_LAYOUT, "/team.html")
+    for ledger in (second, first, first):   # the second ship of `first` has nothing new
+        delta = ledger_delta(ledger, shipped[id(ledger)])
+        if delta:
+            merge_ledger(shipped[id(ledger)], delta)
+            merge_ledger(merged, delta)
+    assert merged.scope.unjudged() == ["/blog/one.html"]
+    assert merged.scope.judged["reference/"].startswith("documentation")   # not "judging"
+    assert merged.scope.root == ["reference/"]
+    left_out = merged.to_dict()["scope"]["left_out"]
+    assert left_out[site_scope.ANOTHER_LAYOUT]["examples"] == ["/team.html"]

@@ -25,6 +25,21 @@ def test_word_hashes_are_one_per_word_and_equal_exactly_for_equal_words():
         assert len(set(by_word.values())) == len(by_word)   # no two words share a hash
 
 
+def test_words_lower_cased_by_the_table_hash_as_lower_cased_by_python():
+    # Without "İ" or "Σ" (lower-cased with their context) the table lower-cases: Deseret
+    # capitals beyond the table's range, Cyrillic and accented capitals within it.
+    plain = "ÉCOLE école Москва москва 𐐀𐐨 𐐨𐐨 ǅ ǆ Ⅷ ⅷ ＡＢ ａｂ"
+    with_context = "ΟΔΟΣ οδος ΣΟΦΙΑ İi"
+    for text in (plain, with_context):
+        found, hashes = words(text), word_hashes(text).tolist()
+        assert len(found) == len(hashes)
+        assert all((one == other) == (hashes[i] == hashes[j]) for i, one in enumerate(found)
+                   for j, other in enumerate(found))
+    assert word_hashes("ÉCOLE")[0] == word_hashes("école")[0]
+    assert word_hashes("𐐀𐐨")[0] == word_hashes("𐐨𐐨")[0]
+    assert word_hashes("ΟΔΟΣ")[0] == word_hashes("οδος".replace("ς", "σ")[:-1] + "ς")[0] != word_hashes("οδοσ")[0]
+
+
 def test_a_text_longer_than_a_slice_and_a_word_longer_than_a_slice(monkeypatch):
     monkeypatch.setattr(coverage, "_SLICE", 64)
     text = " ".join(f"w{n}" for n in range(500)) + " " + "y" * 300 + " tail"

@@ -90,6 +90,26 @@ def test_every_placeholder_of_a_template_is_filled():
     assert [div.text_content() for div in doc.find_class("p-n")] == ["v39", "v39"]
 
 
+def test_a_template_that_brings_in_a_placeholder_has_it_filled_by_a_later_name():
+    # Kafka's documentation chapter holds the placeholders of the chapters rendered after it.
+    doc = parse('<html><body>'
+                '<script id="outer-template" type="text/x-handlebars-template">'
+                '<h2>Outer</h2><section><div class="note p-inner"></div></section></script>'
+                '<script id="inner-template" type="text/x-handlebars-template">inner {{version}}</script>'
+                "<div class='p-outer'></div></body></html>")
+    assert render_templates(doc, {"version": "3.8"}, ["outer", "inner"]) == 2
+    assert doc.find_class("p-inner")[0].text_content() == "inner 3.8"
+
+
+def test_a_placeholder_removed_by_a_fill_is_not_filled():
+    doc = parse('<html><body>'
+                '<script id="outer-template" type="text/x-handlebars-template"><p>new</p></script>'
+                '<script id="inner-template" type="text/x-handlebars-template">INNER</script>'
+                "<div class='p-outer'><div><span class='p-inner'>old</span></div></div></body></html>")
+    assert render_templates(doc, {}, ["outer", "inner"]) == 1
+    assert "INNER" not in doc.text_content() and "new" in doc.text_content()
+
+
 def test_fill_template_escapes_double_and_keeps_triple():
     context = {"x": 'a<b & "c"', "y": "<i>y</i>"}
     assert fill_template("{{x}}|{{{y}}}|{{ x }}", context) == (
