@@ -22,6 +22,7 @@ from output.records import Record, record_id, sha256_text
 from crawler.page.browser_needed import NeedsBrowser, served_page_reason
 from crawler.site.discovery import discover, page_links
 from crawler.site.routes import route_url
+from crawler.page.css import select
 from crawler.page.clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
                                 strip_boilerplate, text_of)
 from crawler.page.extract import html_to_blocks, repair_text
@@ -154,7 +155,7 @@ def content_root(doc, kind: PageKind, main_text: str = ""):
 
 
 def has_content_root(doc, kind: PageKind) -> bool:
-    return any(doc.cssselect(selector) for selector in kind.content_roots)
+    return any(select(doc, selector) for selector in kind.content_roots)
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
@@ -216,7 +217,7 @@ def choose_kind(doc, kinds: list[PageKind]) -> PageKind:
     """The first kind whose ``requires`` selector the page satisfies: sites with two layouts
     (Kafka's legacy single page and its Hugo pages) are told apart by the page itself."""
     for kind in kinds:
-        if not kind.requires or doc.cssselect(kind.requires):
+        if not kind.requires or select(doc, kind.requires):
             return kind
     wanted = ", ".join(kind.requires for kind in kinds if kind.requires)
     raise ContentNotFound(f"the page matches none of the layouts its URL allows (looked for {wanted})")
@@ -254,7 +255,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
              "public_url": own_public_url(info, evidence.canonical_url, hooks.canonical_path),
              "nav_links": navigation_links(doc) if profile.layout is not None else []}
     kinds = kinds if isinstance(kinds, (list, tuple)) else [kinds]
-    has_layout = any(kind.requires and doc.cssselect(kind.requires) for kind in kinds)
+    has_layout = any(kind.requires and select(doc, kind.requires) for kind in kinds)
     if (evidence.is_redirect_stub and not has_layout) or all(kind.role == "redirects" for kind in kinds):
         # A redirect stub is never content, whatever its URL looks like; what it points to is.
         # (A short page of a known layout that also runs a redirecting script stays a page.)
@@ -280,7 +281,7 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
         return PageResult([], "", 1.0, 0, redirects=hooks.redirect_map(doc), links=evidence.links,
                           redirect_stub=True, seconds=time.perf_counter() - started, **found)
     info.public_url = found["public_url"]
-    if profile.template_names and has_templates(doc):
+    if templated:
         # trafilatura reads the page as served; a page whose text comes from client-side
         # templates (Kafka's legacy chapters) cannot be compared with it.
         info.check_layout = False

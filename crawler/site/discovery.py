@@ -18,12 +18,16 @@ Nothing here fetches anything or knows about Scrapy's engine.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from scrapy.utils.sitemap import Sitemap
+
+from crawler.page.css import select
 
 __all__ = [
     "PageEvidence", "RedirectScript", "canonical_url", "current_version", "discover",
@@ -47,7 +51,11 @@ class PageEvidence:
 def page_links(doc) -> list[str]:
     """Every link target of the page, in document order, hidden navigation included: a Docsy
     sidebar is in the DOM of every page even while ``d-none``, so one page lists a version."""
-    return [str(href) for href in doc.xpath("//a/@href")]   # plain str: no reference to the tree
+    return _HREFS(doc)
+
+
+# Plain str: no reference to the tree (and no element proxy made for each link's <a>).
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
 def canonical_url(doc) -> str | None:
@@ -66,17 +74,40 @@ def version_links(doc, page_url: str, selectors, slug_of_url, label_to_version, 
 
     ``slug_of_url(url)`` says which version a URL belongs to (the profile's ``url_pattern``);
     ``label_to_version(text, slug)`` reads the link's text ("2.0.X") or falls back on the slug."""
-    host = urlsplit(page_url).hostname
+    page = urlsplit(page_url)
+    host, own_slug = page.hostname, slug_of_url(page_url)
     found: dict[str, str] = {}
     for selector in selectors:
-        for anchor in doc.cssselect(selector):
-            url = urljoin(page_url, (anchor.get("href") or "").strip())
-            if urlsplit(url).hostname != host:
-                continue
-            slug = slug_of_url(url)
-            if slug and slug not in aliases:
+        for anchor in select(doc, selector):
+            href = (anchor.get("href") or "").strip()
+            if not href or href.startswith("#"):   # this page itself: its path names its version
+                link_host, slug = host, own_slug
+            elif page.scheme and _same_from_every_page(href):
+                link_host, slug = _host_and_slug(page.scheme, page.netloc, href, slug_of_url)
+            else:
+                url = urljoin(page_url, href)
+                link_host, slug = urlsplit(url).hostname, slug_of_url(url)
+            if link_host == host and slug and slug not in aliases:
                 found.setdefault(slug, label_to_version(anchor.text_content(), slug))
     return found
+
+
+def _same_from_every_page(href: str) -> bool:
+    """Does ``href`` resolve to the same URL from every page of a host ("/27/documentation.html",
+    "https://host/x"), whatever the page's own path?"""
+    if href.startswith("/"):
+        return not href.startswith("//")   # "//" alone would take the page's path
+    scheme, _, rest = href.partition("://")
+    return scheme in ("http", "https") and rest[:1] not in ("", "/", "?", "#")   # it names a host
+
+
+@functools.lru_cache(maxsize=16384)
+def _host_and_slug(scheme: str, netloc: str, href: str, slug_of_url) -> tuple[str | None, str | None]:
+    """The host and version slug of ``href`` (``_same_from_every_page``) from any page of
+    ``scheme://netloc``. Once per worker: 22,000 of the Kafka mirror's 27,000 links (its version
+    links are all the ``<a>``) are 2,300 distinct ones (0.3 s of urljoin and slug matching)."""
+    url = urljoin(f"{scheme}://{netloc}/", href)
+    return urlsplit(url).hostname, slug_of_url(url)
 
 
 def current_version(doc, page_url: str, current_selector, slug_of_url, own_version=None) -> str | None:
@@ -199,7 +230,8 @@ def redirect_stub(doc, page_path: str) -> tuple[dict[str, str], str | None] | No
     ``page_path`` to); None for a page with content of its own."""
     scripts = [script.text or "" for script in doc.iter("script")
                if (script.get("type") or "").strip().lower() in _SCRIPT_TYPES]
-    redirecting = [code for code in scripts if _LOCATION_CHANGE.search(code)]
+    # "location" first: Python's re has no literal to skip ahead to (0.15 s over the Kafka mirror).
+    redirecting = [code for code in scripts if "location" in code and _LOCATION_CHANGE.search(code)]
     refresh = _meta_refresh_target(doc)
     if not redirecting and not refresh:
         return None

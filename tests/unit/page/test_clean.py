@@ -6,6 +6,7 @@ import pytest
 from crawler.page.clean import (
     ContentNotFound,
     drop_content_before,
+    drop_hidden,
     select_content_root,
     strip_boilerplate,
     text_of,
@@ -97,3 +98,41 @@ def test_text_of_runs_inline_text_together_and_skips_scripts():
     root = parse("<html><body><div><p><b>S</b>treams are<br>fun</p><script>var x;</script>"
                  "<p>next</p></div></body></html>").body
     assert text_of(root).split() == ["Streams", "are", "fun", "next"]
+
+
+def test_text_of_sets_blocks_apart_and_keeps_the_text_after_skipped_elements():
+    root = parse("<html><body><div>lead<p>one</p>mid<!-- note -->dle<img src=x>after image"
+                 "<script>var x;</script>after script<br>next line<td>cell</td></div></body></html>").body
+    assert text_of(root) == "\n\nlead\none\nmiddleafter imageafter script\n\nnext line\ncell\n\n\n"
+
+
+def test_text_of_the_document_element_reads_that_element_only():
+    # libxml2 keeps a second <html> after the first one (Kafka's server-side includes): the
+    # text of the first is its own, not the whole document's.
+    doc = parse("<html><body><p>first</p></body></html><html><body><p>second</p></body></html>")
+    assert [element.tag for element in doc.itersiblings()] == ["html"]
+    assert text_of(doc) == "\n\n\nfirst\n\n\n"
+
+
+def test_text_of_reads_nesting_as_deep_as_the_parser_allows():
+    from crawler.page.process import parse_html
+
+    body = parse_html("<html><body>" + "<div>x" * 2040 + "</body></html>").body
+    assert text_of(body) == "\n" + "\nx" * 2040 + "\n" * 2041
+
+
+def test_drop_hidden_drops_what_a_browser_does_not_show_and_keeps_the_tails():
+    root = parse("""<html><body><div>
+      <p hidden>attribute</p>tail one
+      <p aria-hidden="true">aria</p><p aria-hidden="false">aria shown</p>
+      <p style="color: red; DISPLAY : None">styled</p><p style="visibility: hidden">invisible</p>
+      <p style="display: block">styled shown</p>
+      <dialog>closed</dialog><dialog open>open dialog</dialog><div popover>popup</div>
+      <div role="dialog">role dialog</div>
+      <pre><code><span class="boring">use std::io;</span><span>fn run() {}</span></code></pre>
+      <p><span class="boring">not code</span></p>
+    </div></body></html>""").body
+    div = root.find("div")
+    assert drop_hidden(div) == 8
+    assert text_of(div).split() == ["tail", "one", "aria", "shown", "styled", "shown", "open", "dialog",
+                                    "fn", "run()", "{}", "not", "code"]

@@ -162,3 +162,33 @@ def test_the_unminified_shortcode_source_reads_the_same():
                        "streams": "/37/streams"}
     assert target == "/37/streams/developer-guide/"
     assert redirect_stub(doc, "/37/documentation.html")[1] == "/37/getting-started/introduction"
+
+
+# -- version links ------------------------------------------------------------------------------------
+LINK_KINDS = ["/28/documentation.html", "/29/documentation.html#streams", "http://docs.test/30/documentation.html",
+              "https://docs.test/31/documentation.html", "//docs.test/32/documentation.html", "#anchor", "",
+              "../33/documentation.html", "34/documentation.html", "?page=2", "http://other.test/35/documentation.html",
+              "/36/./../37/documentation.html", "http:/38/documentation.html", "//", "http://"]
+
+
+@pytest.mark.parametrize("page_url", ["http://docs.test/27/documentation.html", "http://docs.test/27/",
+                                      "https://docs.test/40/documentation/streams/index.html", "http://docs.test"])
+def test_version_links_resolve_every_kind_of_href_as_urljoin_does(page_url):
+    from urllib.parse import urljoin, urlsplit
+
+    from crawler.site.discovery import version_links
+
+    def slug_of_url(url):
+        first = urlsplit(url).path.lstrip("/").split("/")[0]
+        return first if first.isdigit() else None
+
+    doc = parse("<html><body>" + "".join(f'<a href="{href}">v{number}</a>' for number, href in enumerate(LINK_KINDS))
+                + "</body></html>")
+    expected = {}
+    for number, href in enumerate(LINK_KINDS):   # each link joined to the page URL, as a browser does
+        url = urljoin(page_url, href)
+        if urlsplit(url).hostname == "docs.test" and slug_of_url(url):
+            expected.setdefault(slug_of_url(url), f"v{number}")
+    found = version_links(doc, page_url, ["a"], slug_of_url, lambda label, slug: label)
+    assert found == expected and list(found) == list(expected)
+    assert {"28", "30", "31", "37"} <= set(found)
