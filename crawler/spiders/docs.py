@@ -11,6 +11,7 @@ keys them by path and client-side route (``/docs/#/guide``, crawler/site/routes.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 import re
@@ -224,8 +225,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
+        # The crawl process parses the entry page at most once, with lxml (a page of a million
+        # headings is 1 GB as a tree: parsel's cached copy would stay for the whole crawl).
+        entry_doc = functools.cache(lambda: lxml_html.document_fromstring(response.body))
         if self.rendering and not self.hash_routes and isinstance(response, HtmlResponse) \
-                and response.xpath('//a[starts-with(@href, "#/")]'):
+                and entry_doc().xpath('//a[starts-with(@href, "#/")]'):
             # The rendered page links #/ routes (a hash-routed app whose served HTML was empty):
             # its pages are routes, keyed with them from here on.
             self.hash_routes = self.run.rendering["hash_routes"] = True
@@ -235,7 +239,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                                               response.url, self.profile)
             if not linked and not found and not response.meta.get("host_asked"):
                 # No menu: the site's own version lists (Read the Docs' add-ons, pydata's switcher)
-                lists = versionsources.host_lists(lxml_html.document_fromstring(response.body), response.url)
+                lists = versionsources.host_lists(entry_doc(), response.url)
                 if lists:
                     yield self.ask_host(lists)
                     return
@@ -266,11 +270,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                 yield request
         if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
             if isinstance(response, HtmlResponse):
-                self.scope.language = site_scope.page_language(lxml_html.document_fromstring(response.body))
+                self.scope.language = site_scope.page_language(entry_doc())
             for request in self.site_lists():
                 yield request
         if isinstance(response, HtmlResponse):   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
-            for href in response.xpath("//head/link[@rel='sitemap']/@href").getall():
+            for href in entry_doc().xpath("//head/link[@rel='sitemap']/@href"):
                 yield self.request(urlsplit(urljoin(response.url, href)).path, self.parse_sitemap, probe=True)
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page (no version "
