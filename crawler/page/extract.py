@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import ftfy
+from lxml import etree
 
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "img", "svg", "iframe", "object",
@@ -19,8 +20,12 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "asi
               "fieldset", "details", "summary", "address", "hr", "body", "html", "caption",
               "tbody", "thead", "tfoot", "tr", "td", "th", "legend", "ul", "ol", "li", "pre",
               "table", *HEADING_TAGS}
+_PERMALINK_SIGNS = ("¶", "🔗")
 _LINE_BREAK = "\x00"  # <br> inside inline text, kept apart from source newlines
-_SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
+# A run of spaces becomes one space. A lone plain space (between most words) is left alone:
+# not matching it keeps the substitution from rebuilding every string word by word.
+_SPACE_CLASS = r"[ \t\n\r\f\v\u00a0\u200b]"
+_SPACES = re.compile(rf" {_SPACE_CLASS}+|[\t\n\r\f\v\u00a0\u200b]{_SPACE_CLASS}*")
 # A paragraph line that starts like an ordered list item ("1. Enable the repository", as
 # authors number steps in plain paragraphs) would become a list in Markdown and lose its
 # number: its marker is escaped ("1\. Enable").
@@ -69,31 +74,41 @@ class _BlockBuilder:
     # Iterative, not recursive: a page may nest elements thousands deep (libxml2 keeps up to
     # 2048 levels with huge_tree), far past Python's recursion limit.
     def walk_children(self, element) -> None:
-        if element.text:
-            self.inline.append(element.text)
-        self._walk(iter(element))
+        text = element.text
+        if text:
+            self.inline.append(text)
+        if len(element):   # most list items and cells are text only
+            self._walk(iter(element))
 
     def walk(self, element) -> None:
         self._walk(iter((element,)), tail=False)
 
     def _walk(self, children, tail: bool = True) -> None:
-        levels = [(children, None, None)]      # (children left, how the element was entered, element)
-        while levels:
-            child = next(levels[-1][0], None)
-            if child is None:
-                _, entered, element = levels.pop()
+        """Walk ``children`` and what they hold; ``tail=False`` drops the text after them."""
+        open_elements = []   # (element, how it was entered, its siblings left), outermost first
+        while True:
+            child = next(children, None)
+            if child is None:            # the element being walked ends
+                if not open_elements:
+                    return
+                element, entered, children = open_elements.pop()
                 if entered == "block":
                     self.flush()
-                if element is not None and element.tail and (tail or levels[1:]):
-                    self.inline.append(element.tail)
+                text = element.tail
+                if text and (tail or open_elements):
+                    self.inline.append(text)
                 continue
             entered = self.enter(child)
             if entered:
-                if child.text:
-                    self.inline.append(child.text)
-                levels.append((iter(child), entered, child))
-            elif child.tail and (tail or len(levels) > 1):
-                self.inline.append(child.tail)
+                text = child.text
+                if text:
+                    self.inline.append(text)
+                open_elements.append((child, entered, children))
+                children = iter(child)
+            else:
+                text = child.tail
+                if text and (tail or open_elements):
+                    self.inline.append(text)
 
     def enter(self, element) -> str | None:
         """Handle one element; "block" or "inline" when its children are to be walked."""
@@ -136,9 +151,9 @@ class _BlockBuilder:
                 self.pending_ids.append(value)
 
     def note_ids_below(self, element) -> None:
-        for descendant in element.iterdescendants():
-            if isinstance(descendant.tag, str):
-                self.note_id(descendant)
+        if len(element):   # a leaf has nothing below
+            for holder in _ID_HOLDERS_BELOW(element):
+                self.note_id(holder)
 
     # -- block emitters ----------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0, joiner: str = "\n\n") -> None:
@@ -150,7 +165,7 @@ class _BlockBuilder:
     def flush(self) -> None:
         if not self.inline:   # called at every block boundary: most have nothing pending
             return
-        text = _LIST_LOOKALIKE.sub(r"\1\\\2", normalise_inline("".join(self.inline)))
+        text = paragraph_text("".join(self.inline))
         self.inline = []
         if text:
             self.emit("paragraph", text)
@@ -159,7 +174,9 @@ class _BlockBuilder:
         self.note_ids_below(element)
         plain = len(element) == 0   # text only (most headings): no builder needed
         title = normalise_inline(element.text or "" if plain else inline_text(element)).replace("\n", " ")
-        title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
+        if title.endswith(_PERMALINK_SIGNS):
+            title = re.sub(r"\s*[¶🔗]+$", "", title)   # permalink signs, not "C#"
+        title = title.strip()
         if title:
             self.emit("heading", title, level)
 
@@ -257,8 +274,19 @@ def list_start(value: str | None) -> int:
 
 
 def normalise_inline(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split(_LINE_BREAK))
+    text = _SPACES.sub(" ", text)   # the break character is no space: lines stay apart
+    if _LINE_BREAK not in text:
+        return text.strip()
+    lines = (line.strip() for line in text.split(_LINE_BREAK))
     return "\n".join(line for line in lines if line)
+
+
+def paragraph_text(inline: str) -> str:
+    """Inline text as a paragraph's Markdown: spaces normalised, list look-alikes escaped."""
+    text = normalise_inline(inline)
+    if text[:1].isdecimal() or "\n" in text:   # else no line can start with a number: skip the scan
+        text = _LIST_LOOKALIKE.sub(r"\1\\\2", text)
+    return text
 
 
 def inline_text(element) -> str:
@@ -272,12 +300,21 @@ def inline_text(element) -> str:
 
 
 def table_cell_text(cell) -> str:
-    builder = _BlockBuilder()
-    builder.walk_children(cell)
-    builder.flush()
-    parts = [block.text for block in builder.blocks]
+    if len(cell) == 0:   # text only (most cells): its one paragraph, without a builder
+        text = paragraph_text(cell.text or "")
+        parts = [repair_text(text)] if text else []
+    else:
+        builder = _BlockBuilder()
+        builder.walk_children(cell)
+        builder.flush()
+        parts = [block.text for block in builder.blocks]
     text = " ".join(part.replace("\n", " ") for part in parts)
     return repair_text(text).replace("|", "\\|")
+
+
+# Descendants whose ids note_id keeps, in document order: an XPath visits the others in C
+# without building a Python element for each.
+_ID_HOLDERS_BELOW = etree.XPath(".//*[@id] | .//a[@name]")
 
 
 def nearest_table(element):
