@@ -84,26 +84,25 @@ class _BlockBuilder:
         """Walk ``children`` and what they hold; ``tail=False`` drops the text after them."""
         open_elements = []   # (element, how it was entered, its siblings left), outermost first
         while True:
-            child = next(children, None)
-            if child is None:            # the element being walked ends
+            for child in children:
+                entered = self.enter(child)
+                if entered:              # go down: walk its children next
+                    text = child.text
+                    if text:
+                        self.inline.append(text)
+                    open_elements.append((child, entered, children))
+                    children = iter(child)
+                    break
+                text = child.tail
+                if text and (tail or open_elements):
+                    self.inline.append(text)
+            else:                        # no child left: the element being walked ends
                 if not open_elements:
                     return
                 element, entered, children = open_elements.pop()
                 if entered == "block":
                     self.flush()
                 text = element.tail
-                if text and (tail or open_elements):
-                    self.inline.append(text)
-                continue
-            entered = self.enter(child)
-            if entered:
-                text = child.text
-                if text:
-                    self.inline.append(text)
-                open_elements.append((child, entered, children))
-                children = iter(child)
-            else:
-                text = child.tail
                 if text and (tail or open_elements):
                     self.inline.append(text)
 
@@ -163,8 +162,11 @@ class _BlockBuilder:
     def flush(self) -> None:
         if not self.inline:   # called at every block boundary: most have nothing pending
             return
-        text = paragraph_text("".join(self.inline))
+        inline = "".join(self.inline)
         self.inline = []
+        if inline.isspace():   # the source's line breaks between blocks: no paragraph
+            return
+        text = paragraph_text(inline)
         if text:
             self.emit("paragraph", text)
 
@@ -182,7 +184,7 @@ class _BlockBuilder:
         self.note_ids_below(element)
         for line_break in element.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
-        for line in element.xpath("./div | ./code/div"):   # Expressive Code: a <div> per line
+        for line in _CODE_LINES(element):   # Expressive Code: a <div> per line
             if not line.text_content().endswith("\n"):
                 line.tail = "\n" + (line.tail or "")
         body = element.text_content().replace("\r\n", "\n").strip("\n").rstrip()
@@ -314,9 +316,10 @@ def table_cell_text(cell) -> str:
     return repair_text(text).replace("|", "\\|")
 
 
+_CODE_LINES = etree.XPath("div | code/div")
 # Descendants whose ids note_id keeps, in document order: an XPath visits the others in C
 # without building a Python element for each.
-_ID_HOLDERS_BELOW = etree.XPath(".//*[@id] | .//a[@name]")
+_ID_HOLDERS_BELOW = etree.XPath("descendant::*[@id or self::a[@name]]")
 
 
 def own_rows(table):
@@ -363,7 +366,9 @@ def code_language(element) -> str:
 
 
 def longest_backtick_run(text: str) -> int:
-    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:   # most code: no scan
+        return 0
+    return max(len(run) for run in re.findall(r"`+", text))
 
 
 def blocks_to_markdown(blocks: list[Block]) -> str:
