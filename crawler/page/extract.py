@@ -86,13 +86,16 @@ class _BlockBuilder:
         while True:
             for child in children:
                 entered = self.enter(child)
-                if entered:              # go down: walk its children next
+                if entered:
                     text = child.text
                     if text:
                         self.inline.append(text)
-                    open_elements.append((child, entered, children))
-                    children = iter(child)
-                    break
+                    if len(child):       # go down: walk its children next
+                        open_elements.append((child, entered, children))
+                        children = iter(child)
+                        break
+                    if entered == "block":   # a leaf (most links, many paragraphs) ends at once
+                        self.flush()
                 text = child.tail
                 if text and (tail or open_elements):
                     self.inline.append(text)
