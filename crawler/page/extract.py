@@ -145,15 +145,21 @@ class _BlockBuilder:
         return None
 
     def note_id(self, element, tag: str) -> None:
-        for attribute in ("id", "name") if tag == "a" else ("id",):
-            value = element.get(attribute)
-            if value and value not in self.pending_ids:
-                self.pending_ids.append(value)
+        self.keep_id(element.get("id"))
+        if tag == "a":
+            self.keep_id(element.get("name"))
 
     def note_ids_below(self, element) -> None:
-        if len(element):   # a leaf has nothing below
-            for holder in _ID_HOLDERS_BELOW(element):
-                self.note_id(holder, holder.tag)
+        if not len(element):   # a leaf has nothing below
+            return
+        for value in _ID_ATTRIBUTES_BELOW(element):
+            if value.attrname == "name":   # an <a>'s: its id goes first, as note_id keeps them
+                self.keep_id(value.getparent().get("id"))
+            self.keep_id(str(value))       # a plain string: the XPath's keeps its element alive
+
+    def keep_id(self, value: str | None) -> None:
+        if value and value not in self.pending_ids:
+            self.pending_ids.append(value)
 
     # -- block emitters ----------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0, joiner: str = "\n\n") -> None:
@@ -320,9 +326,9 @@ def table_cell_text(cell) -> str:
 
 
 _CODE_LINES = etree.XPath("div | code/div")
-# Descendants whose ids note_id keeps, in document order: an XPath visits the others in C
-# without building a Python element for each.
-_ID_HOLDERS_BELOW = etree.XPath("descendant::*[@id or self::a[@name]]")
+# The ids (and <a> names) below an element, in document order (an element's attributes in
+# their order): the XPath visits the elements in C, with no Python element built for each.
+_ID_ATTRIBUTES_BELOW = etree.XPath("descendant::*/@id | descendant::a/@name")
 
 
 def own_rows(table):
