@@ -20,6 +20,7 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "asi
               "fieldset", "details", "summary", "address", "hr", "body", "html", "caption",
               "tbody", "thead", "tfoot", "tr", "td", "th", "legend", "ul", "ol", "li", "pre",
               "table", *HEADING_TAGS}
+_HANDLED_TAGS = SKIPPED_TAGS | BLOCK_TAGS | {"br", "strong", "code"}   # the others are inline
 _PERMALINK_SIGNS = ("¶", "🔗")
 _LINE_BREAK = "\x00"  # <br> inside inline text, kept apart from source newlines
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
@@ -116,6 +117,8 @@ class _BlockBuilder:
             return None
         self.note_id(element, tag)
         tag = tag.lower()
+        if tag not in _HANDLED_TAGS:           # inline: a, span, b, i, em, code with children...
+            return "inline"
         if tag in SKIPPED_TAGS:
             return None
         if tag in HEADING_TAGS:
@@ -145,7 +148,9 @@ class _BlockBuilder:
         return None
 
     def note_id(self, element, tag: str) -> None:
-        self.keep_id(element.get("id"))
+        value = element.get("id")
+        if value:   # few elements have one: no call for the others
+            self.keep_id(value)
         if tag == "a":
             self.keep_id(element.get("name"))
 
