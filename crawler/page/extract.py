@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import ftfy
+from lxml import etree
 
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "img", "svg", "iframe", "object",
@@ -19,6 +20,8 @@ BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "asi
               "fieldset", "details", "summary", "address", "hr", "body", "html", "caption",
               "tbody", "thead", "tfoot", "tr", "td", "th", "legend", "ul", "ol", "li", "pre",
               "table", *HEADING_TAGS}
+_HANDLED_TAGS = SKIPPED_TAGS | BLOCK_TAGS | {"br", "strong", "code"}   # the others are inline
+_PERMALINK_SIGNS = ("¶", "🔗")
 _LINE_BREAK = "\x00"  # <br> inside inline text, kept apart from source newlines
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u200b]+")
 # A paragraph line that starts like an ordered list item ("1. Enable the repository", as
@@ -69,39 +72,53 @@ class _BlockBuilder:
     # Iterative, not recursive: a page may nest elements thousands deep (libxml2 keeps up to
     # 2048 levels with huge_tree), far past Python's recursion limit.
     def walk_children(self, element) -> None:
-        if element.text:
-            self.inline.append(element.text)
-        self._walk(iter(element))
+        text = element.text
+        if text:
+            self.inline.append(text)
+        if len(element):   # most list items and cells are text only
+            self._walk(iter(element))
 
     def walk(self, element) -> None:
         self._walk(iter((element,)), tail=False)
 
     def _walk(self, children, tail: bool = True) -> None:
-        levels = [(children, None, None)]      # (children left, how the element was entered, element)
-        while levels:
-            child = next(levels[-1][0], None)
-            if child is None:
-                _, entered, element = levels.pop()
+        """Walk ``children`` and what they hold; ``tail=False`` drops the text after them."""
+        open_elements = []   # (element, how it was entered, its siblings left), outermost first
+        while True:
+            for child in children:
+                entered = self.enter(child)
+                if entered:
+                    text = child.text
+                    if text:
+                        self.inline.append(text)
+                    if len(child):       # go down: walk its children next
+                        open_elements.append((child, entered, children))
+                        children = iter(child)
+                        break
+                    if entered == "block":   # a leaf (most links, many paragraphs) ends at once
+                        self.flush()
+                text = child.tail
+                if text and (tail or open_elements):
+                    self.inline.append(text)
+            else:                        # no child left: the element being walked ends
+                if not open_elements:
+                    return
+                element, entered, children = open_elements.pop()
                 if entered == "block":
                     self.flush()
-                if element is not None and element.tail and (tail or levels[1:]):
-                    self.inline.append(element.tail)
-                continue
-            entered = self.enter(child)
-            if entered:
-                if child.text:
-                    self.inline.append(child.text)
-                levels.append((iter(child), entered, child))
-            elif child.tail and (tail or len(levels) > 1):
-                self.inline.append(child.tail)
+                text = element.tail
+                if text and (tail or open_elements):
+                    self.inline.append(text)
 
     def enter(self, element) -> str | None:
         """Handle one element; "block" or "inline" when its children are to be walked."""
         tag = element.tag
         if not isinstance(tag, str):          # comments, processing instructions
             return None
+        self.note_id(element, tag)
         tag = tag.lower()
-        self.note_id(element)
+        if tag not in _HANDLED_TAGS:           # inline: a, span, b, i, em, code with children...
+            return "inline"
         if tag in SKIPPED_TAGS:
             return None
         if tag in HEADING_TAGS:
@@ -121,7 +138,8 @@ class _BlockBuilder:
         elif tag == "strong" and element.get("class") == "docprompts-label":   # crawler.page.widgets
             self.inline.append(f"**{element.text_content().strip()}**")
         elif tag == "code" and len(element) == 0:
-            self.inline.append(f"`{element.text or ''}`" if (element.text or "").strip() else element.text or "")
+            text = element.text or ""
+            self.inline.append(f"`{text}`" if text.strip() else text)
         elif tag in BLOCK_TAGS:
             self.flush()
             return "block"
@@ -129,16 +147,24 @@ class _BlockBuilder:
             return "inline"
         return None
 
-    def note_id(self, element) -> None:
-        for attribute in ("id", "name") if element.tag == "a" else ("id",):
-            value = element.get(attribute)
-            if value and value not in self.pending_ids:
-                self.pending_ids.append(value)
+    def note_id(self, element, tag: str) -> None:
+        value = element.get("id")
+        if value:   # few elements have one: no call for the others
+            self.keep_id(value)
+        if tag == "a":
+            self.keep_id(element.get("name"))
 
     def note_ids_below(self, element) -> None:
-        for descendant in element.iterdescendants():
-            if isinstance(descendant.tag, str):
-                self.note_id(descendant)
+        if not len(element):   # a leaf has nothing below
+            return
+        for value in _ID_ATTRIBUTES_BELOW(element):
+            if value.attrname == "name":   # an <a>'s: its id goes first, as note_id keeps them
+                self.keep_id(value.getparent().get("id"))
+            self.keep_id(str(value))       # a plain string: the XPath's keeps its element alive
+
+    def keep_id(self, value: str | None) -> None:
+        if value and value not in self.pending_ids:
+            self.pending_ids.append(value)
 
     # -- block emitters ----------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0, joiner: str = "\n\n") -> None:
@@ -150,8 +176,11 @@ class _BlockBuilder:
     def flush(self) -> None:
         if not self.inline:   # called at every block boundary: most have nothing pending
             return
-        text = _LIST_LOOKALIKE.sub(r"\1\\\2", normalise_inline("".join(self.inline)))
+        inline = "".join(self.inline)
         self.inline = []
+        if inline.isspace():   # the source's line breaks between blocks: no paragraph
+            return
+        text = paragraph_text(inline)
         if text:
             self.emit("paragraph", text)
 
@@ -159,7 +188,9 @@ class _BlockBuilder:
         self.note_ids_below(element)
         plain = len(element) == 0   # text only (most headings): no builder needed
         title = normalise_inline(element.text or "" if plain else inline_text(element)).replace("\n", " ")
-        title = re.sub(r"\s*[¶🔗]+$", "", title).strip()  # permalink signs, not "C#"
+        if title.endswith(_PERMALINK_SIGNS):
+            title = re.sub(r"\s*[¶🔗]+$", "", title)   # permalink signs, not "C#"
+        title = title.strip()
         if title:
             self.emit("heading", title, level)
 
@@ -167,7 +198,7 @@ class _BlockBuilder:
         self.note_ids_below(element)
         for line_break in element.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
-        for line in element.xpath("./div | ./code/div"):   # Expressive Code: a <div> per line
+        for line in _CODE_LINES(element):   # Expressive Code: a <div> per line
             if not line.text_content().endswith("\n"):
                 line.tail = "\n" + (line.tail or "")
         body = element.text_content().replace("\r\n", "\n").strip("\n").rstrip()
@@ -179,11 +210,8 @@ class _BlockBuilder:
 
     def table(self, element) -> None:
         rows = []
-        for row in element.iter("tr"):
-            if nearest_table(row) is not element:
-                continue
-            cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
-            rows.append([table_cell_text(cell) for cell in cells])
+        for row in own_rows(element):
+            rows.append([table_cell_text(cell) for cell in row.iterchildren("td", "th")])
         self.note_ids_below(element)
         rows = [row for row in rows if any(row)]
         for caption in element.iter("caption"):
@@ -212,7 +240,7 @@ class _BlockBuilder:
             first_item = False
 
     def list_item(self, item, marker: str, joiner: str) -> None:
-        self.note_id(item)
+        self.note_id(item, item.tag)
         inner = _BlockBuilder()
         inner.walk_children(item)
         inner.flush()
@@ -257,8 +285,28 @@ def list_start(value: str | None) -> int:
 
 
 def normalise_inline(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split(_LINE_BREAK))
+    if _LINE_BREAK not in text:   # one line (all but a few texts)
+        return collapse_spaces(text)
+    lines = (collapse_spaces(line) for line in text.split(_LINE_BREAK))
     return "\n".join(line for line in lines if line)
+
+
+def collapse_spaces(line: str) -> str:
+    """Each run of spaces as one space, none at the ends."""
+    # In ASCII text str.split() splits at _SPACES' characters and at the separators \x1c-\x1f
+    # only: without those it does the same, 3x faster than the regex.
+    if line.isascii() and "\x1c" not in line and "\x1d" not in line and "\x1e" not in line \
+            and "\x1f" not in line:
+        return " ".join(line.split())
+    return _SPACES.sub(" ", line).strip()
+
+
+def paragraph_text(inline: str) -> str:
+    """Inline text as a paragraph's Markdown: spaces normalised, list look-alikes escaped."""
+    text = normalise_inline(inline)
+    if text[:1].isdecimal() or "\n" in text:   # else no line can start with a number: skip the scan
+        text = _LIST_LOOKALIKE.sub(r"\1\\\2", text)
+    return text
 
 
 def inline_text(element) -> str:
@@ -272,12 +320,28 @@ def inline_text(element) -> str:
 
 
 def table_cell_text(cell) -> str:
-    builder = _BlockBuilder()
-    builder.walk_children(cell)
-    builder.flush()
-    parts = [block.text for block in builder.blocks]
-    text = " ".join(part.replace("\n", " ") for part in parts)
+    if len(cell) == 0:   # text only (most cells): its one paragraph, without a builder
+        text = repair_text(paragraph_text(cell.text or "")).replace("\n", " ")
+    else:
+        builder = _BlockBuilder()
+        builder.walk_children(cell)
+        builder.flush()
+        text = " ".join(block.text.replace("\n", " ") for block in builder.blocks)
     return repair_text(text).replace("|", "\\|")
+
+
+_CODE_LINES = etree.XPath("div | code/div")
+# The ids (and <a> names) below an element, in document order (an element's attributes in
+# their order): the XPath visits the elements in C, with no Python element built for each.
+_ID_ATTRIBUTES_BELOW = etree.XPath("descendant::*/@id | descendant::a/@name")
+
+
+def own_rows(table):
+    """The table's rows, not those of tables nested in its cells."""
+    rows = table.iter("tr")
+    if next(table.iterdescendants("table"), None) is None:   # most tables: no lookup per row
+        return rows
+    return (row for row in rows if nearest_table(row) is table)
 
 
 def nearest_table(element):
@@ -316,7 +380,9 @@ def code_language(element) -> str:
 
 
 def longest_backtick_run(text: str) -> int:
-    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:   # most code: no scan
+        return 0
+    return max(len(run) for run in re.findall(r"`+", text))
 
 
 def blocks_to_markdown(blocks: list[Block]) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.page.extract import Block, blocks_to_markdown, html_to_blocks
+from crawler.page.extract import (Block, blocks_to_markdown, collapse_spaces, html_to_blocks, normalise_inline,
+                                  own_rows, paragraph_text, table_cell_text)
 
 from ..helpers import body_of
 
@@ -151,3 +152,54 @@ def test_a_paragraph_numbered_like_a_list_keeps_its_number():
     # plain paragraphs: Markdown would read them as list items and drop the number.
     assert markdown("<p>1. Enable the mirror:</p><p>2) Add the package.</p><p>In 2. place</p>") == \
         "1\\. Enable the mirror:\n\n2\\) Add the package.\n\nIn 2. place"
+
+
+# -- the fast paths keep the output of the general ones -----------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("  two   words \n\t here ", "two words here"),
+    ("no\u00a0break\u200bspace", "no break space"),         # the regex's own spaces, not ASCII
+    ("a\x1cb  c", "a\x1cb c"),                              # str.split() would split at \x1c
+    ("\u2003em space\u2003", "em space"),                   # not collapsed inside, stripped at the ends
+    ("a \u2003 b", "a \u2003 b"),
+    (" \t\n ", ""),
+])
+def test_collapse_spaces_matches_the_space_regex(text, expected):
+    assert collapse_spaces(text) == expected
+
+
+def test_normalise_inline_keeps_br_lines_apart_and_drops_empty_ones():
+    assert normalise_inline("one  \x00 \x00 two\tthree \x00") == "one\ntwo three"
+
+
+def test_paragraph_text_escapes_numbers_only_at_line_starts():
+    assert paragraph_text("1. first\x00 2) second\x00in 3. text") == "1\\. first\n2\\) second\nin 3. text"
+    assert paragraph_text("\u0661. arabic digit") == "\u0661\\. arabic digit"   # \d is any decimal digit
+    assert paragraph_text("   \n ") == ""
+
+
+def test_ids_below_a_table_or_code_block_keep_document_order_and_an_anchors_id_first():
+    result = blocks('<table id="t"><tr id="r"><td><a name="n1" id="i1">x</a></td>'
+                    '<td><a id="i2" name="n2">y</a><span id="i1">dup</span></td></tr></table>'
+                    '<pre><span id="c1">code</span><a name="c2"></a></pre>')
+    assert [(b.kind, b.ids) for b in result] == [("table", ["t", "r", "i1", "n1", "i2", "n2"]),
+                                                 ("code", ["c1", "c2"])]
+
+
+def test_rows_of_a_nested_table_stay_in_its_cell():
+    table = body_of("<table><tr><td>outer<table><tr><td>inner</td></tr></table></td></tr>"
+                    "<tr><td>second</td></tr></table>")[0]
+    assert [row.xpath("string(td[1])")[:5] for row in own_rows(table)] == ["outer", "secon"]
+    assert markdown("<table><tr><td>outer<table><tr><td>in|ner</td></tr></table></td></tr></table>") == \
+        "| outer \\| in\\\\|ner \\| \\| --- \\| |\n| --- |"
+
+
+def test_text_only_and_nested_cells_read_alike():
+    assert table_cell_text(body_of("<table><tr><td> 1.  a|b \n c </td></tr></table>").find(".//td")) == \
+        "1\\. a\\|b c"
+    assert table_cell_text(body_of("<table><tr><td> 1.  <b>a|b</b> \n c </td></tr></table>").find(".//td")) == \
+        "1\\. a\\|b c"
+
+
+def test_leaf_elements_end_where_they_stand():
+    assert [(b.kind, b.text) for b in blocks("<div>a<p></p>b<span></span>c<p>d</p>e</div>")] == [
+        ("paragraph", "a"), ("paragraph", "bc"), ("paragraph", "d"), ("paragraph", "e")]
