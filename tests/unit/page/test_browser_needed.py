@@ -67,3 +67,21 @@ def test_no_page_of_the_kafka_mirror_needs_a_browser():
     pages = html_pages(SHARED / "kafka-site", SHARED / "kafka-site-hugo")
     assert len(pages) > 1000
     assert [str(page) for page in pages if browser_needed(page.read_bytes())] == []
+
+
+def test_shows_words_agrees_with_the_visible_words_on_every_fixture_page():
+    """The early-stopping count behind reason_of reads the same text as visible_words: scripts,
+    styles, <noscript>, <template> and comments left out, tails kept."""
+    from crawler.page.browser_needed import shows_words
+
+    pages = sorted((Path(__file__).parents[2] / "sites").rglob("*.html"))[:400]
+    pages.append(None)
+    assert len(pages) > 100
+    for page in pages:
+        markup = page.read_bytes() if page else (
+            b"<html><body><p>one <!-- two three --> four</p><script>five six</script>seven"
+            b"<template><b>eight</b></template><noscript>nine</noscript>ten<style>x</style></body></html>")
+        doc = lxml_html.document_fromstring(markup)
+        words = len(visible_words(doc))
+        for enough in {1, 4, 25, max(words, 1), words + 1}:
+            assert shows_words(doc, enough) == (words >= enough), (page, enough, words)
