@@ -231,10 +231,12 @@ class PageWorkers:
                     self._replace_pool()
                 raise
             except (OSError, RuntimeError) as error:
-                # Another page's death replaced (and shut down) this pool while the page was
-                # queued in it ("handle is closed", "cannot schedule new futures"): a bystander,
-                # retried alone like the pages of a broken pool.
-                if executor is not self.executor:
+                # Another page's death broke this pool while the page was queued in it ("handle
+                # is closed", "cannot schedule new futures"), whether or not the pool was replaced
+                # yet: a bystander, retried alone like the pages of a broken pool.
+                if executor is not self.executor or _is_broken(executor):
+                    if executor is self.executor and not self.stopping:
+                        self._replace_pool()
                     raise BrokenProcessPool(str(error)) from error
                 raise
 
@@ -289,6 +291,11 @@ class PageWorkers:
                 _kill_pool(executor)
             else:
                 executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _is_broken(executor: ProcessPoolExecutor) -> bool:
+    """The pool lost a worker (its manager thread marks it so, then closes its pipes)."""
+    return bool(getattr(executor, "_broken", False) or getattr(executor, "_shutdown_thread", False))
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
