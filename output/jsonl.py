@@ -246,8 +246,6 @@ def _id_of(value):
     return value.get("id") if isinstance(value, dict) else None
 
 
-
-
 def _write_in_order(source: int, target: int, ordered: list[Block], rewrite_groups: dict,
                     group_of) -> list[Block]:
     """Copy the blocks to ``target`` in order (adjacent ones as one range); a group with a

@@ -57,7 +57,7 @@ class EncodedRecords:
     versions: list[str] = field(default_factory=list)
     text_tokens: list[int] = field(default_factory=list)
     prompt_tokens: list[int] = field(default_factory=list)
-    prompt_hashes: list[str] = field(default_factory=list)   # prompt_sha256: incremental runs
+    prompt_hashes: list[str] = field(default_factory=list)   # sha256_text(prompt): incremental runs
 
     @classmethod
     def of(cls, records: list[Record]) -> EncodedRecords:
@@ -66,7 +66,7 @@ class EncodedRecords:
                    versions=[record.version for record in records],
                    text_tokens=[record.text_tokens for record in records],
                    prompt_tokens=[record.prompt_tokens for record in records],
-                   prompt_hashes=[prompt_sha256(record.prompt) for record in records])
+                   prompt_hashes=[sha256_text(record.prompt) for record in records])
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -74,10 +74,6 @@ class EncodedRecords:
     def as_dicts(self, chosen: list[int]) -> list[dict]:
         """The chosen records as dicts (Scrapy items for feeds and other pipelines)."""
         return [json.loads(self.lines[number]) for number in chosen]
-
-
-def prompt_sha256(prompt: str) -> str:
-    return hashlib.sha256(prompt.encode()).hexdigest()
 
 
 def version_sort_key(version: str) -> tuple[int, ...]:

@@ -130,7 +130,7 @@ def test_prompt_tokens_equal_the_whole_prompts_count(encoding):
 
 def test_encoded_records_are_the_records_json_lines():
     from output.jsonl import encode_line
-    from output.records import EncodedRecords, prompt_sha256
+    from output.records import EncodedRecords, sha256_text
 
     first = Record(**make_record())
     second = Record(**make_record(id="other", text_tokens=30, title="A title \ud800"))
@@ -140,4 +140,4 @@ def test_encoded_records_are_the_records_json_lines():
     assert encoded.as_dicts([0]) == [first.to_dict()]
     assert encoded.as_dicts([1])[0]["title"] == "A title \ufffd"   # never a lone surrogate
     assert encoded.ids == [first.id, "other"] and encoded.text_tokens == [10, 30]
-    assert encoded.prompt_hashes[0] == prompt_sha256(first.prompt)
+    assert encoded.prompt_hashes[0] == sha256_text(first.prompt)
