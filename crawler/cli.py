@@ -25,6 +25,7 @@ from crawler.options import (EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ConfigError, add
                              parse_base_url, parse_version_filter, scrapy_overrides)
 from crawler.preflight import PreflightError, announce, check_requested_versions, is_url, plan_crawl, site_plan
 from crawler.run.browser import INSTALL_HINT, render_settings
+from crawler.run import workers
 from crawler.run.logs import escape_log_control_characters, install_json_logging
 from crawler.run.stopping import install_stop_handlers
 from crawler.run.summary import dedup_output, summarise
@@ -66,6 +67,9 @@ def run_command(args) -> int:
                 print(f"{name:<10} {profile.public_base_url or '(give the URL)':<26} {profile.description}")
             return EXIT_OK
         budget = check_options(args)
+        # The page workers start now, while the site is checked and Scrapy set up (about a
+        # second each); the crawl adopts them.
+        workers.start_early(workers.default_processes() if args.workers < 0 else args.workers, budget.encoding)
         if args.command == "demo":
             from crawler.demo import serve_demo_site
 
@@ -89,6 +93,8 @@ def run_command(args) -> int:
     except (ConfigError, BudgetError, TokenizerError, ProfileError, UnsafePath, PreflightError) as error:
         print(f"docprompts: error: {printable(error)}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        workers.discard_early()   # no crawl adopted them (an error, another worker count)
 
 
 def crawl_url(args, budget: Budget) -> int:

@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -69,6 +70,7 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
              kinds: list[PageKind], budget: Budget, crawled_at: str, context: dict | None) -> PageResult:
     # Decoding here, not in the crawl process: a page's text is 1-4x its bytes, and the crawl
     # process would otherwise hold a decoded copy of every page waiting for a worker.
+    started = time.time()
     decoding = time.process_time()
     html_text, actual_encoding = decode_html(body, declared_encoding)
     decoding = time.process_time() - decoding
@@ -79,17 +81,19 @@ def _process(body: bytes, declared_encoding: str, info: PageInfo, profile: SiteP
     # here, in parallel, and pickled as flat lists (output.records.EncodedRecords).
     result.records = EncodedRecords.of(result.records)
     if os.environ.get(STAGE_LOG_VARIABLE):
-        log_stages(os.environ[STAGE_LOG_VARIABLE], info.fetched_url, len(body), result)
+        log_stages(os.environ[STAGE_LOG_VARIABLE], info.fetched_url, len(body), result, started)
     result.decoded_as = actual_encoding
     result.content_text = ""   # the crawl process needs its word count only (content_words)
     release_freed_memory()
     return result
 
 
-def log_stages(path: str, url: str, size: int, result: PageResult) -> None:
-    """One JSON line per page: its CPU seconds per stage (bench/benchmark.py sets the variable).
-    Appended in one write: lines from several workers do not interleave."""
-    line = json.dumps({"url": url, "bytes": size, "records": len(result.records), "stages": result.stages})
+def log_stages(path: str, url: str, size: int, result: PageResult, started: float) -> None:
+    """One JSON line per page: its CPU seconds per stage, and the wall-clock span and worker it
+    ran in, for the timeline (bench/benchmark.py sets the variable). Appended in one write:
+    lines from several workers do not interleave."""
+    line = json.dumps({"url": url, "bytes": size, "records": len(result.records), "stages": result.stages,
+                       "pid": os.getpid(), "started": started, "finished": time.time()})
     with open(path, "a", encoding="utf-8") as stream:
         stream.write(line + "\n")
 
@@ -158,12 +162,10 @@ class PageWorkers:
         self._retry_slots: asyncio.Semaphore | None = None
         self._alone: set[ProcessPoolExecutor] = set()   # one-page pools of retried pages
         if processes > 0:
-            self.executor = self._new_pool(processes)
+            self.executor = _adopt_early_pool(processes, encoding) or new_pool(processes, encoding)
 
     def _new_pool(self, processes: int) -> ProcessPoolExecutor:
-        # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
-        return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.encoding, os.getpid()))
+        return new_pool(processes, self.encoding)
 
     @property
     def hard_deadline(self) -> float | None:
@@ -293,6 +295,39 @@ class PageWorkers:
                 executor.shutdown(wait=True, cancel_futures=True)
 
 
+def new_pool(processes: int, encoding: str) -> ProcessPoolExecutor:
+    """A pool whose workers are all started now, not one by one as pages arrive: a worker's
+    start-up (a fresh interpreter, the imports, the tokenizer) takes about a second, which then
+    overlaps the crawl's own start instead of delaying its first pages."""
+    # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(encoding, os.getpid()))
+    with _children_ignore_stop_signals():
+        for _ in range(processes):   # each submit starts a worker while none is idle
+            pool.submit(os.getpid)
+    return pool
+
+
+_early_pools: dict[tuple[int, str], ProcessPoolExecutor] = {}
+
+
+def start_early(processes: int, encoding: str) -> None:
+    """Start the page workers before the crawl is set up (the CLI calls this once the options are
+    checked): ``PageWorkers`` adopts the pool; ``discard_early`` kills it if no crawl did."""
+    if processes > 0 and (processes, encoding) not in _early_pools:
+        _early_pools[processes, encoding] = new_pool(processes, encoding)
+
+
+def _adopt_early_pool(processes: int, encoding: str) -> ProcessPoolExecutor | None:
+    pool = _early_pools.pop((processes, encoding), None)
+    return None if pool is None or _is_broken(pool) else pool
+
+
+def discard_early() -> None:
+    while _early_pools:
+        _kill_pool(_early_pools.popitem()[1])
+
+
 def _is_broken(executor: ProcessPoolExecutor) -> bool:
     """The pool lost a worker (its manager thread marks it so, then closes its pipes)."""
     return bool(getattr(executor, "_broken", False) or getattr(executor, "_shutdown_thread", False))
@@ -308,15 +343,31 @@ def _children_ignore_stop_signals():
     process group meanwhile would print its traceback. An ignored disposition is inherited
     through exec (and Python keeps an ignored SIGINT ignored), so the parent ignores the stop
     signals for the milliseconds ``submit`` takes to spawn."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    with _without_main_module():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _without_main_module():
+    """Spawn workers that do not import the program's main module: multiprocessing re-runs it
+    in every child (``crawler.cli``, and with it Scrapy and Twisted: 0.4 s of a worker's 1 s
+    start-up), yet a worker needs only this module's functions, pickled by their module name.
+    multiprocessing reads ``sys.modules["__main__"]`` while spawning; a bare module stands in."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
     try:
         yield
     finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _kill_pool(executor: ProcessPoolExecutor) -> None:

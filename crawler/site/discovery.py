@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from scrapy.utils.sitemap import Sitemap
 
 from crawler.page.css import select
 
@@ -257,6 +256,10 @@ def is_redirect_stub(doc, page_path: str = "/") -> bool:
 # -- sitemaps ----------------------------------------------------------------------------------------
 def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
     """A sitemap's kind ("urlset" or "sitemapindex", "" when not a sitemap) and its ``<loc>`` URLs."""
+    # Imported here: importing scrapy costs a page worker 0.3 s at start-up, and workers never
+    # read sitemaps (the crawl process does, and has scrapy already).
+    from scrapy.utils.sitemap import Sitemap
+
     try:
         sitemap = Sitemap(body)
     except Exception:   # lxml raises several kinds on a non-XML body (an HTML 200 page)
