@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain
+
+import numpy as np
 
 from crawler.page.extract import Block
 from crawler.page.sections import Section
 
-from compress.tokenizer import TokenCounter
+from compress.tokenizer import TokenCounter, code_points, ends_in_word
 
 Counter = TokenCounter  # exact counts, one text or a batch
 MIN_RATIO_TARGET = 16
@@ -92,39 +96,88 @@ class BlockTokens:
     the blocks' distinct text is a quarter of the sections'). A run's count is then a difference
     of prefix sums plus its last block counted without the joiner. A block that no cut may
     precede (an indented list item) stays in one unit with the block before it.
+
+    The page's Markdown is held as one string with each block's place in it, not one string
+    per block: a page of a million tiny headings has two million blocks.
     """
 
     def __init__(self, blocks: list[Block], count: Counter, limit: int) -> None:
         self.blocks, self.count, self.limit = blocks, count, limit
-        self.texts = [_block_markdown(block) for block in blocks]
-        # Arrays, not lists of ints: a page of a million tiny headings has two million blocks.
-        self.unit_starts = array("q")
-        self.unit_of = array("q")
-        for position, (block, text) in enumerate(zip(blocks, self.texts)):
-            if not position or count.adds_up_at(block.joiner, text):
-                self.unit_starts.append(position)
-            self.unit_of.append(len(self.unit_starts) - 1)
-        self.unit_starts.append(len(blocks))   # the end of the last unit
+        texts = [_block_markdown(block) for block in blocks]
+        joiners = [block.joiner for block in blocks]
+        # the page: text0 joiner1 text1 joiner2 text2 ...; block i's text starts at text_starts[i]
+        parts = [""] * (2 * len(blocks))
+        parts[0::2], parts[1::2] = joiners, texts
+        if parts:
+            parts[0] = ""
+        self.markdown = "".join(parts)
+        del parts
+        text_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        joiner_lengths = np.fromiter(map(len, joiners), dtype=np.int64, count=len(joiners))
+        del texts, joiners
+        joiner_lengths[:1] = 0
+        text_ends = np.cumsum(text_lengths + joiner_lengths)
+        text_starts = text_ends - text_lengths
+        self.text_starts, self.text_ends = _int_array(text_starts), _int_array(text_ends)
+        self.points = code_points(self.markdown)
+        # a unit starts at the first block and at every block whose joiner cuts (adds_up_at)
+        joined = np.flatnonzero(joiner_lengths[1:]) + 1
+        cuts = joined[count.cuts_at(self.points, text_starts[joined])]
+        unit_starts = np.concatenate(([0], cuts, [len(blocks)])).astype(np.int64)
+        self.unit_starts = _int_array(unit_starts)
         # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
-        self.before = array("q", [0])
-        total = 0
-        for unit in range(len(self.unit_starts) - 2):
-            start, end = self.unit_starts[unit], self.unit_starts[unit + 1]
-            total += self._at_most(self.text(start, end) + blocks[end].joiner)
-            self.before.append(total)
+        unit_bounds = text_starts[unit_starts[:-1]] if len(blocks) else np.zeros(1, dtype=np.int64)
+        counts = count.counts_between_cuts(self.markdown, unit_bounds, limit)
+        self.before = _int_array(np.concatenate(([0], np.cumsum(counts))))
+
+    def unit_of(self, block: int) -> int:
+        """The unit holding block number ``block``."""
+        return bisect_right(self.unit_starts, block) - 1
 
     def span(self, start: int, end: int) -> int:
         """The count of ``text(start, end)``: exact when at most ``limit``, else some number
         above it (``TokenCounter.at_most``)."""
         if start >= end:
             return self.count("")
-        first, last = self.unit_of[start], self.unit_of[end - 1]
-        last_start = self.unit_starts[last]
+        first, last = self.unit_of(start), self.unit_of(end - 1)
         if start != self.unit_starts[first]:   # the start is no cut: counted whole
             return self._at_most(self.text(start, end))
         if first == last:
             return self._last_unit(last, end)
         return self.before[last] - self.before[first] + self._last_unit(last, end)
+
+    def spans(self, starts: list[int], ends: list[int]) -> list[int]:
+        """``[span(start, end) ...]`` for many runs at once: the runs that start at a cut and end
+        with a whole unit of words followed by newlines (nearly all on a page of a million tiny
+        headings) from the prefix sums in one numpy step, the others one by one."""
+        if not starts:
+            return []
+        unit_starts = np.frombuffer(self.unit_starts, dtype=np.int64)
+        before = np.frombuffer(self.before, dtype=np.int64)
+        start_array, end_array = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        first = np.searchsorted(unit_starts, start_array, "right") - 1
+        last = np.searchsorted(unit_starts, end_array - 1, "right") - 1
+        # whole units, another one after them, the last block's text ending in a letter or digit
+        text_starts, text_ends = np.frombuffer(self.text_starts, np.int64), np.frombuffer(self.text_ends, np.int64)
+        simple = ((start_array < end_array) & (unit_starts[first] == start_array)
+                  & (unit_starts[last + 1] == end_array) & (last + 1 < len(before)))
+        simple[simple] = text_ends[end_array[simple] - 1] > text_starts[end_array[simple] - 1]
+        simple[simple] = ends_in_word(self.points, text_ends[end_array[simple] - 1])
+        # the change when the joiner after goes (change_after_word), None unless only newlines
+        after_word = {joiner: self.count.change_after_word(joiner, "") for joiner in {block.joiner for block in self.blocks}}
+        blocks = self.blocks
+        changes = [after_word[blocks[end].joiner] for end in end_array[simple].tolist()]
+        known = np.zeros(len(starts), dtype=bool)
+        known[simple] = [change is not None for change in changes]
+        change = np.zeros(len(starts), dtype=np.int64)
+        change[simple] = [change or 0 for change in changes]
+        next_unit = np.minimum(last + 1, len(before) - 1)
+        with_joiner = before[next_unit] - before[np.minimum(last, len(before) - 1)]
+        # _last_unit's condition: exact up to the limit, a lower bound above it
+        fast = known & ((with_joiner <= self.limit) | (with_joiner + change > self.limit))
+        tokens = (before[next_unit] - before[np.minimum(first, len(before) - 1)] + change).tolist()
+        return [count if is_fast else self.span(start, end)
+                for count, is_fast, start, end in zip(tokens, fast.tolist(), starts, ends)]
 
     def _last_unit(self, unit: int, end: int) -> int:
         """The count of blocks ``unit_starts[unit]:end``, the end of a span: for a whole unit
@@ -144,27 +197,30 @@ class BlockTokens:
         """The Markdown of blocks ``start:end``, each after its joiner but the first."""
         if start >= end:
             return ""
-        if end == start + 1:
-            return self.texts[start]
-        return self.texts[start] + "".join(self.blocks[i].joiner + self.texts[i] for i in range(start + 1, end))
+        return self.markdown[self.text_starts[start]:self.text_ends[end - 1]]
 
     def _at_most(self, text: str) -> int:
         return self.count.at_most(text, self.limit)
 
 
+def _int_array(values: np.ndarray) -> array:
+    """Python ints on indexing (numpy's own scalars would leak into the records), 8 bytes each."""
+    return array("q", values.astype(np.int64).tobytes())
+
+
 def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[Chunk]:
     """All chunks of one page, in document order."""
-    blocks = BlockTokens([block for section in sections for block in section.blocks], count,
-                         budget.max_input_tokens)
-    starts = [0]   # each section's first block on the page
-    for section in sections:
-        starts.append(starts[-1] + len(section.blocks))
-    sizes = [blocks.span(start, end) for start, end in zip(starts, starts[1:])]
+    page = BlockTokens(list(chain.from_iterable(section.blocks for section in sections)), count,
+                       budget.max_input_tokens)
+    ends = np.cumsum(np.fromiter((len(section.blocks) for section in sections), dtype=np.int64,
+                                 count=len(sections))).tolist()   # each section's end on the page
+    sizes = page.spans([0] + ends[:-1], ends)
     chunks: list[Chunk] = []
-    first_block = 0
+    first_block = grouped = 0
     for group in merge_small_sections(sections, budget, sizes):
-        chunks.extend(split_group(group, budget, count, blocks, first_block))
-        first_block += sum(len(section.blocks) for section in group)
+        grouped += len(group)
+        chunks.extend(split_group(group, budget, count, page, first_block, ends[grouped - 1]))
+        first_block = ends[grouped - 1]
     return merge_small_chunks(chunks, budget, count)
 
 
@@ -231,53 +287,51 @@ def _renumber(chunks: list[Chunk]) -> None:
 def merge_small_sections(sections: list[Section], budget: Budget, tokens: list[int]) -> list[list[Section]]:
     """Each small section joins a neighbour: the previous or next one under the same parent
     first, else any neighbour that fits. One pass with a stack (linear in the sections).
-    ``tokens``: each section's count (any number above the budget's maximum for one above it)."""
-    upcoming = deque(([section], size) for section, size in zip(sections, tokens))
-    done: list[tuple[list[Section], int]] = []
-    while upcoming:
-        group, size = upcoming.popleft()
-        while size < budget.merge_below:
-            partner = _merge_partner(done[-1] if done else None, (group, size),
-                                     upcoming[0] if upcoming else None, budget)
-            if partner == "previous":
-                before, before_size = done.pop()
-                group, size = before + group, before_size + size + 1
-            elif partner == "next":
-                after, after_size = upcoming.popleft()
-                group, size = group + after, size + after_size + 1
+    ``tokens``: each section's count (any number above the budget's maximum for one above it).
+
+    A group's size is its sections' counts plus one per join. The next neighbour is always a
+    single section not yet looked at; a group joining the previous one extends it in place
+    (no copy of a group per join: a page of a million tiny headings has a million joins)."""
+    merge_below, most = budget.merge_below, budget.max_input_tokens
+    done: list[list[Section]] = []
+    done_sizes: list[int] = []
+    following, total = 0, len(sections)
+    while following < total:
+        group, size = [sections[following]], tokens[following]
+        following += 1
+        while size < merge_below:
+            previous_fits = bool(done) and size + done_sizes[-1] + 1 <= most
+            next_fits = following < total and size + tokens[following] + 1 <= most
+            if previous_fits and (_related(done[-1][-1], group[0])
+                                  or not (next_fits and _related(group[-1], sections[following]))):
+                before = done.pop()
+                before.extend(group)
+                group, size = before, done_sizes.pop() + size + 1
+            elif next_fits:
+                group.append(sections[following])
+                size += tokens[following] + 1
+                following += 1
             else:
                 break
-        done.append((group, size))
-    return [group for group, _ in done]
-
-
-def _merge_partner(previous, current, following, budget) -> str | None:
-    """Previous then next neighbour under the same parent; then any neighbour on the page."""
-    group, size = current
-    fitting = [(name, other) for name, other in (("previous", previous), ("next", following))
-               if other is not None and size + other[1] + 1 <= budget.max_input_tokens]
-    for name, (other, _) in fitting:
-        before, after = (other, group) if name == "previous" else (group, other)
-        if _related(before[-1], after[0]):
-            return name
-    return fitting[0][0] if fitting else None
+        done.append(group)
+        done_sizes.append(size)
+    return done
 
 
 def _related(before: Section, after: Section) -> bool:
     """Siblings, or a parent followed by its own sub-section."""
-    return before.parent_path == after.parent_path or tuple(after.path[:len(before.path)]) == tuple(before.path)
+    return before.path[:-1] == after.path[:-1] or after.path[:len(before.path)] == before.path
 
 
 def split_group(group: list[Section], budget: Budget, count: Counter, page: BlockTokens,
-                first_block: int) -> list[Chunk]:
-    """The group's chunks; its blocks are ``page``'s from ``first_block`` on."""
+                first_block: int, end_block: int) -> list[Chunk]:
+    """The group's chunks; its blocks are ``page``'s ``first_block:end_block``."""
     lead = group[0]
-    anchors = [anchor for section in group for anchor in section.anchors]
-    blocks = [block for section in group for block in section.blocks]
-    tokens = page.span(first_block, first_block + len(blocks))
+    tokens = page.span(first_block, end_block)
     if tokens <= budget.max_input_tokens:
-        return [Chunk(lead, page.text(first_block, first_block + len(blocks)), tokens, _dedupe(anchors),
-                      sections=group)]
+        anchors = [anchor for section in group for anchor in section.anchors]
+        return [Chunk(lead, page.text(first_block, end_block), tokens, _dedupe(anchors), sections=group)]
+    blocks = page.blocks[first_block:end_block]
     pieces = _pieces_by_subheading(blocks, budget.max_input_tokens, count, page, first_block)
     texts = _pack(pieces, budget.max_input_tokens, count, page=page)
     chunks = [Chunk(lead, chunk_text, chunk_tokens, [], index, len(texts), group)
@@ -300,7 +354,7 @@ def _pieces_by_subheading(blocks: list[Block], limit: int, count: Counter, page:
             pieces.append(_Piece(page.text(*span), tokens, run[0].joiner if pieces else "", span))
             continue
         for position, block in enumerate(run):
-            block_text = page.texts[span[0] + position]
+            block_text = page.text(span[0] + position, span[0] + position + 1)
             joiner = block.joiner if (pieces or position) else ""
             where = span[0] + position
             block_tokens = page.span(where, where + 1)

@@ -225,26 +225,51 @@ def test_no_word_of_a_mixed_page_is_lost(count):
     assert sorted(a for c in chunks for a in c.anchors) == ["a", "b", "c"]
 
 
-# -- counts of joined texts added up, exactly -------------------------------------------------------
-@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
-def test_a_join_that_adds_up_has_exactly_the_joined_texts_count(encoding):
-    """Every pair of consecutive paragraphs of the fixture sites' sources (and edge cases), joined
-    by one or two newlines: where ``join_adds_up`` says so, the parts' counts add up exactly."""
-    from pathlib import Path
+# -- merging small sections -----------------------------------------------------------------------
+def merged_one_at_a_time(sections, budget: Budget, tokens):
+    """The rule of merge_small_sections, stated plainly: a group below merge_below joins its
+    previous group or the next section, whichever fits and is related (previous first), else
+    whichever fits (previous first); after each join it is looked at again."""
+    groups = [([section], size) for section, size in zip(sections, tokens)]
+    done: list = []
+    while groups:
+        group, size = groups.pop(0)
+        while size < budget.merge_below:
+            fits = [(name, other) for name, other in (("previous", done[-1] if done else None),
+                                                      ("next", groups[0] if groups else None))
+                    if other is not None and size + other[1] + 1 <= budget.max_input_tokens]
+            related = [name for name, other in fits
+                       if (_related_plainly(other[0][-1], group[0]) if name == "previous"
+                           else _related_plainly(group[-1], other[0][0]))]
+            choice = (related or [name for name, _ in fits] or [None])[0]
+            if choice == "previous":
+                before, before_size = done.pop()
+                group, size = before + group, before_size + size + 1
+            elif choice == "next":
+                after, after_size = groups.pop(0)
+                group, size = group + after, size + after_size + 1
+            else:
+                break
+        done.append((group, size))
+    return [group for group, _ in done]
 
-    from compress.tokenizer import TokenCounter
 
-    counter = TokenCounter(encoding)
-    sources = Path(__file__).resolve().parents[2] / "sites" / "src"
-    paragraphs = ["word", "end.", "x1", "naïve", "e\u0301", "日本", "/path", " space", "## Head", "```\ncode\n```",
-                  "| a |", "it's", "123456", "½", "😀"]
-    paragraphs += [part.strip("\n") for path in sorted(sources.rglob("*.md"))
-                   for part in path.read_text(encoding="utf-8").split("\n\n") if part.strip("\n")]
-    added = 0
-    for first, second in zip(paragraphs, paragraphs[1:] + paragraphs[:1]):
-        for joiner in ("\n\n", "\n"):
-            if counter.join_adds_up(first, joiner, second):
-                added += 1
-                assert counter(first) + counter(joiner) + counter(second) == counter(first + joiner + second), \
-                    (first[-40:], joiner, second[:40])
-    assert added > 100
+def _related_plainly(before: Section, after: Section) -> bool:
+    return tuple(before.path[:-1]) == tuple(after.path[:-1]) or tuple(after.path[:len(before.path)]) == tuple(before.path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_sections_merge_as_the_rule_says(seed):
+    import random
+
+    from compress.budget import merge_small_sections
+
+    rng = random.Random(seed)
+    budget = Budget(target_tokens=20, max_input_tokens=100)   # merge_below 30
+    sections, path = [], ["Page"]
+    for number in range(400):
+        depth = rng.choice([1, 1, 2, 2, 3])
+        path = (path + ["x"] * 3)[:depth] + [f"s{number}"]
+        sections.append(section(f"s{number}", path, "text", f"a{number}"))
+    tokens = [rng.choice([1, 3, 8, 15, 29, 30, 45, 70, 99, 100, 250]) for _ in sections]
+    assert merge_small_sections(sections, budget, tokens) == merged_one_at_a_time(sections, budget, tokens)

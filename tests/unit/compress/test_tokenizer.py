@@ -4,11 +4,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from compress.budget import BlockTokens
 from compress.prompt import header_tokens, prompt_header
-from compress.tokenizer import TokenCounter
+from compress.tokenizer import TokenCounter, code_points, ends_in_word
 from crawler.page.extract import Block
 
 # Fragments that exercise every branch of the pre-tokenizer regexes: letters, digits, marks,
@@ -71,11 +72,99 @@ def test_an_ending_change_needs_a_boundary_near_the_end(counter):
     assert counter.ending_change("x" * 500 + " end.", "", "\n") is not None
 
 
+def test_a_word_then_newlines_adds_up_exactly(counter):
+    """The rule of change_after_word: a text ending in a letter or digit keeps its tokens when
+    newlines follow, and a text cut after them (adds_up_at) adds its own."""
+    texts = ["word", "end.", "x1", "naïve", "e\u0301", "日本", "/path", " space", "## Head", "```\ncode\n```",
+             "| a |", "it's", "123456", "½", "😀"] + paragraphs()
+    added = 0
+    for first, second in zip(texts, texts[1:] + texts[:1]):
+        for joiner in ("\n\n", "\n"):
+            if first[-1:].isalnum():
+                assert counter.change_after_word(joiner, "") == -counter(joiner)
+                assert counter(first + joiner) == counter(first) + counter(joiner), (first[-40:], joiner)
+                if counter.adds_up_at(joiner, second):
+                    added += 1
+                    assert counter(first + joiner + second) == counter(first) + counter(joiner) + counter(second)
+    assert added > 100
+    assert counter.change_after_word("\n", "\n\n") == counter("\n\n") - counter("\n")
+    assert counter.change_after_word(" ", "") is None
+    assert counter.change_after_word("\n", ".\n") is None
+
+
 def test_other_encodings_never_cut():
     gpt2 = TokenCounter.__new__(TokenCounter)
     gpt2.name = "gpt2"
     assert not gpt2.adds_up_at("a\n", "b")
     assert gpt2.ending_change("a b.", "", "\n") is None
+    assert gpt2.change_after_word("\n", "") is None
+    assert not gpt2.cuts_at(code_points("a\nb"), np.array([2])).any()
+
+
+# -- many counts at once ---------------------------------------------------------------------------
+def pieces_at_cuts(counter: TokenCounter, seed: int) -> list[str]:
+    """Texts that end in a newline, each but the first starting a cut."""
+    rng = random.Random(seed)
+    pieces = []
+    for text in random_texts(seed, 1500) + paragraphs()[:400]:
+        piece = text + rng.choice(["\n", "\n\n", ".\n\n"])
+        if not pieces or counter.adds_up_at("\n", piece):
+            pieces.append(piece)
+    return pieces
+
+
+def bounds_of(pieces: list[str]) -> np.ndarray:
+    return np.cumsum([0] + [len(piece) for piece in pieces])
+
+
+@pytest.mark.parametrize("memo_entries", [60_000, 100])   # looked up in the memo, or too many for it
+def test_counts_between_cuts_are_each_pieces_count(counter, memo_entries):
+    fresh = TokenCounter(counter.name, cache_entries=memo_entries)
+    pieces = pieces_at_cuts(fresh, 5)
+    pieces[7:7] = ["y" * 5000 + "\n", "z " * 2000 + "\n"]   # above the limit: at_most, not encoded
+    text = "".join(pieces)
+    for _ in range(2):   # the second time from the memo, where it is used
+        counts = fresh.counts_between_cuts(text, bounds_of(pieces), 100)
+        assert counts.tolist() == [counter.at_most(piece, 100) for piece in pieces]
+    assert len(pieces) > 600 and any(not piece.isascii() for piece in pieces)
+
+
+def test_counts_between_cuts_are_batched_and_exact_across_batches(counter, monkeypatch):
+    monkeypatch.setattr("compress.tokenizer.BATCH_CHARS", 500)
+    fresh = TokenCounter(counter.name, cache_entries=10)
+    pieces = pieces_at_cuts(fresh, 6)
+    counts = fresh.counts_between_cuts("".join(pieces), bounds_of(pieces), 800)
+    assert counts.tolist() == [counter(piece) for piece in pieces]
+
+
+def test_counts_of_pieces_not_at_cuts_are_still_exact(counter):
+    """A token across two pieces (no cut between them) or a lone surrogate: each piece is counted
+    on its own."""
+    for pieces in (["a.", "\n\nb", " c"], ["x\n", "\ud800y\n", "z"]):
+        fresh = TokenCounter(counter.name, cache_entries=2)
+        counts = fresh.counts_between_cuts("".join(pieces), bounds_of(pieces), 800)
+        assert counts.tolist() == [counter(piece) for piece in pieces]
+
+
+def test_token_bytes_add_up_to_the_texts_bytes(counter):
+    for text in random_texts(7, 200) + paragraphs()[:50]:
+        tokens = counter.encoding.encode_ordinary(text)
+        assert counter.token_bytes[tokens].sum() == len(text.encode("utf-8", "replace"))
+    assert counter.max_token_bytes == counter.token_bytes.max() > 1
+
+
+def test_cuts_at_are_the_cuts_adds_up_at_allows(counter):
+    for text in ["".join(random_texts(seed, 60)) for seed in (8, 9)] + ["plain\nascii\n/x\n y\nz"]:
+        offsets = np.arange(len(text) + 1)
+        cuts = counter.cuts_at(code_points(text), offsets)
+        assert cuts.tolist() == [counter.adds_up_at(text[:offset], text[offset:]) for offset in offsets]
+        assert cuts.any()
+
+
+def test_ends_in_word_is_a_letter_or_digit_before_the_end():
+    text = "".join(random_texts(10, 80)) + "a1.日½"
+    ends = np.arange(1, len(text) + 1)
+    assert ends_in_word(code_points(text), ends).tolist() == [text[end - 1].isalnum() for end in ends]
 
 
 def page_blocks() -> list[Block]:
@@ -98,6 +187,26 @@ def test_every_span_of_blocks_counts_as_its_text(counter):
         exact = counter(page.text(start, end))
         tokens = page.span(start, end)
         assert tokens == exact if exact <= 400 else tokens > 400, (start, end)
+    starts, ends = zip(*spans)
+    assert page.spans(list(starts), list(ends)) == [page.span(start, end) for start, end in spans]
+
+
+def test_runs_of_tiny_headings_count_as_their_text(counter):
+    """The page of a million tiny headings in small: every section's count from the prefix sums."""
+    blocks = [block for n in range(300) for block in (Block("heading", f"H{n}", 2, [f"h{n}"]),
+                                                        Block("paragraph", f"w{n}" if n % 9 else f"w{n}."))]
+    blocks[50:50] = [Block("item", "- one", 0, [], "\n\n"), Block("item", "  - two", 0, [], "\n")]
+    page = BlockTokens(blocks, counter, limit=800)
+    starts = list(range(0, len(blocks), 2))
+    ends = starts[1:] + [len(blocks)]
+    assert page.spans(starts, ends) == [counter(page.text(start, end)) for start, end in zip(starts, ends)]
+    assert page.text(0, 4) == "## H0\n\nw0.\n\n## H1\n\nw1"
+
+
+def test_an_empty_page_and_a_page_of_one_block(counter):
+    assert BlockTokens([], counter, limit=800).spans([], []) == []
+    page = BlockTokens([Block("paragraph", "Only.")], counter, limit=800)
+    assert page.spans([0], [1]) == [counter("Only.")] and page.text(0, 1) == "Only."
 
 
 def test_a_span_above_the_limit_is_not_encoded_whole(counter):
