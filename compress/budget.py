@@ -104,7 +104,7 @@ class BlockTokens:
     def __init__(self, blocks: list[Block], count: Counter, limit: int) -> None:
         self.blocks, self.count, self.limit = blocks, count, limit
         texts = [_block_markdown(block) for block in blocks]
-        joiners = [block.joiner for block in blocks]
+        self.joiners = joiners = [block.joiner for block in blocks]   # read here, not from each block again
         # the page: text0 joiner1 text1 joiner2 text2 ...; block i's text starts at text_starts[i]
         parts = [""] * (2 * len(blocks))
         parts[0::2], parts[1::2] = joiners, texts
@@ -114,15 +114,20 @@ class BlockTokens:
         del parts
         text_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         joiner_lengths = np.fromiter(map(len, joiners), dtype=np.int64, count=len(joiners))
-        del texts, joiners
+        del texts
         joiner_lengths[:1] = 0
         text_ends = np.cumsum(text_lengths + joiner_lengths)
         text_starts = text_ends - text_lengths
         self.text_starts, self.text_ends = _int_array(text_starts), _int_array(text_ends)
-        self.points = code_points(self.markdown)
+        points = code_points(self.markdown)
+        # whether each block's text ends in a letter or digit (ending_change's first question)
+        self.word_ends = np.zeros(len(blocks), dtype=bool)
+        written = np.flatnonzero(text_lengths)
+        self.word_ends[written] = ends_in_word(points, text_ends[written])
         # a unit starts at the first block and at every block whose joiner cuts (adds_up_at)
         joined = np.flatnonzero(joiner_lengths[1:]) + 1
-        cuts = joined[count.cuts_at(self.points, text_starts[joined])]
+        cuts = joined[count.cuts_at(points, text_starts[joined])]
+        del points
         unit_starts = np.concatenate(([0], cuts, [len(blocks)])).astype(np.int64)
         self.unit_starts = _int_array(unit_starts)
         # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
@@ -146,38 +151,32 @@ class BlockTokens:
             return self._last_unit(last, end)
         return self.before[last] - self.before[first] + self._last_unit(last, end)
 
-    def spans(self, starts: list[int], ends: list[int]) -> list[int]:
+    def spans(self, starts: np.ndarray, ends: np.ndarray) -> list[int]:
         """``[span(start, end) ...]`` for many runs at once: the runs that start at a cut and end
         with a whole unit of words followed by newlines (nearly all on a page of a million tiny
         headings) from the prefix sums in one numpy step, the others one by one."""
-        if not starts:
-            return []
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
         unit_starts = np.frombuffer(self.unit_starts, dtype=np.int64)
         before = np.frombuffer(self.before, dtype=np.int64)
-        start_array, end_array = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-        first = np.searchsorted(unit_starts, start_array, "right") - 1
-        last = np.searchsorted(unit_starts, end_array - 1, "right") - 1
-        # whole units, another one after them, the last block's text ending in a letter or digit
-        text_starts, text_ends = np.frombuffer(self.text_starts, np.int64), np.frombuffer(self.text_ends, np.int64)
-        simple = ((start_array < end_array) & (unit_starts[first] == start_array)
-                  & (unit_starts[last + 1] == end_array) & (last + 1 < len(before)))
-        simple[simple] = text_ends[end_array[simple] - 1] > text_starts[end_array[simple] - 1]
-        simple[simple] = ends_in_word(self.points, text_ends[end_array[simple] - 1])
-        # the change when the joiner after goes (change_after_word), None unless only newlines
-        after_word = {joiner: self.count.change_after_word(joiner, "") for joiner in {block.joiner for block in self.blocks}}
-        blocks = self.blocks
-        changes = [after_word[blocks[end].joiner] for end in end_array[simple].tolist()]
-        known = np.zeros(len(starts), dtype=bool)
-        known[simple] = [change is not None for change in changes]
+        first = np.searchsorted(unit_starts, starts, "right") - 1
+        last = np.searchsorted(unit_starts, ends - 1, "right") - 1
+        # whole units with another one after them, the last block's text ending in a letter or digit
+        simple = ((starts < ends) & (unit_starts[first] == starts) & (unit_starts[last + 1] == ends)
+                  & (last + 1 < len(before)))
+        simple[simple] = self.word_ends[ends[simple] - 1]
+        # the change when the joiner after it goes (change_after_word)
+        after_word = _Cached(lambda joiner: _or_unknown(self.count.change_after_word(joiner, "")))
         change = np.zeros(len(starts), dtype=np.int64)
-        change[simple] = [change or 0 for change in changes]
+        change[simple] = [after_word[self.joiners[end]] for end in ends[simple].tolist()]
+        simple &= change != _UNKNOWN
         next_unit = np.minimum(last + 1, len(before) - 1)
         with_joiner = before[next_unit] - before[np.minimum(last, len(before) - 1)]
         # _last_unit's condition: exact up to the limit, a lower bound above it
-        fast = known & ((with_joiner <= self.limit) | (with_joiner + change > self.limit))
+        simple &= (with_joiner <= self.limit) | (with_joiner + change > self.limit)
         tokens = (before[next_unit] - before[np.minimum(first, len(before) - 1)] + change).tolist()
-        return [count if is_fast else self.span(start, end)
-                for count, is_fast, start, end in zip(tokens, fast.tolist(), starts, ends)]
+        for index in np.flatnonzero(~simple).tolist():
+            tokens[index] = self.span(int(starts[index]), int(ends[index]))
+        return tokens
 
     def _last_unit(self, unit: int, end: int) -> int:
         """The count of blocks ``unit_starts[unit]:end``, the end of a span: for a whole unit
@@ -186,7 +185,7 @@ class BlockTokens:
         text = self.text(self.unit_starts[unit], end)
         if end == self.unit_starts[unit + 1] and unit + 1 < len(self.before):
             with_joiner = self.before[unit + 1] - self.before[unit]
-            change = self.count.ending_change(text, self.blocks[end].joiner, "")
+            change = self.count.ending_change(text, self.joiners[end], "")
             # with_joiner is exact up to the limit; above it, it may be a lower bound, and so is
             # the result: still a number above the limit for a text above it (at_most's promise)
             if change is not None and (with_joiner <= self.limit or with_joiner + change > self.limit):
@@ -212,9 +211,10 @@ def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[
     """All chunks of one page, in document order."""
     page = BlockTokens(list(chain.from_iterable(section.blocks for section in sections)), count,
                        budget.max_input_tokens)
-    ends = np.cumsum(np.fromiter((len(section.blocks) for section in sections), dtype=np.int64,
-                                 count=len(sections))).tolist()   # each section's end on the page
-    sizes = page.spans([0] + ends[:-1], ends)
+    lengths = np.fromiter((len(section.blocks) for section in sections), dtype=np.int64, count=len(sections))
+    ends = np.cumsum(lengths)   # each section's end on the page
+    sizes = page.spans(ends - lengths, ends)
+    ends = ends.tolist()
     chunks: list[Chunk] = []
     first_block = grouped = 0
     for group in merge_small_sections(sections, budget, sizes):
@@ -297,8 +297,16 @@ def merge_small_sections(sections: list[Section], budget: Budget, tokens: list[i
     done_sizes: list[int] = []
     following, total = 0, len(sections)
     while following < total:
-        group, size = [sections[following]], tokens[following]
+        section, size = sections[following], tokens[following]
         following += 1
+        if (size < merge_below and done and merge_below <= done_sizes[-1] <= most - size - 1
+                and _related(done[-1][-1], section)):
+            # the common case, in short: a small section joins the group before it, which is big
+            # enough already (nearly every section of a page of a million tiny headings)
+            done[-1].append(section)
+            done_sizes[-1] += size + 1
+            continue
+        group = [section]
         while size < merge_below:
             previous_fits = bool(done) and size + done_sizes[-1] + 1 <= most
             next_fits = following < total and size + tokens[following] + 1 <= most
@@ -499,8 +507,28 @@ def _count_part(text: str, group: list[_Piece], count: Counter, page: BlockToken
 
 
 # -- text helpers -------------------------------------------------------------------------------
+class _Cached(dict):
+    """``function(key)``, computed once per key: looked up, not called, for each of a million blocks."""
+
+    def __init__(self, function) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        value = self[key] = self.function(key)
+        return value
+
+
+_HEADING_MARKS = _Cached(lambda level: "#" * level + " ")
+_UNKNOWN = np.iinfo(np.int64).min   # an ending change that is not known (None) in an array of them
+
+
+def _or_unknown(change: int | None) -> int:
+    return _UNKNOWN if change is None else change
+
+
 def _block_markdown(block: Block) -> str:
-    return "#" * block.level + " " + block.text if block.kind == "heading" else block.text
+    return _HEADING_MARKS[block.level] + block.text if block.kind == "heading" else block.text
 
 
 def _join_pieces(pieces: list[_Piece]) -> str:
