@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import chain
@@ -130,21 +129,18 @@ class BlockTokens:
         del points
         unit_starts = np.concatenate(([0], cuts, [len(blocks)])).astype(np.int64)
         self.unit_starts = _int_array(unit_starts)
+        self.unit_of = _int_array(np.repeat(np.arange(len(unit_starts) - 1), np.diff(unit_starts)))   # by block
         # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
         unit_bounds = text_starts[unit_starts[:-1]] if len(blocks) else np.zeros(1, dtype=np.int64)
         counts = count.counts_between_cuts(self.markdown, unit_bounds, limit)
         self.before = _int_array(np.concatenate(([0], np.cumsum(counts))))
-
-    def unit_of(self, block: int) -> int:
-        """The unit holding block number ``block``."""
-        return bisect_right(self.unit_starts, block) - 1
 
     def span(self, start: int, end: int) -> int:
         """The count of ``text(start, end)``: exact when at most ``limit``, else some number
         above it (``TokenCounter.at_most``)."""
         if start >= end:
             return self.count("")
-        first, last = self.unit_of(start), self.unit_of(end - 1)
+        first, last = self.unit_of[start], self.unit_of[end - 1]
         if start != self.unit_starts[first]:   # the start is no cut: counted whole
             return self._at_most(self.text(start, end))
         if first == last:

@@ -288,24 +288,42 @@ class TokenCounter:
         is not looked up in it, nor remembered: it would evict the whole memo for a fraction of
         its pieces."""
         lengths = np.diff(bounds)
-        counts = np.full(len(lengths), -1, dtype=np.int64)
-        keys = None
-        if len(lengths) <= 2 * self._generation_size:
-            keys = [self._key(text[start:end]) for start, end in zip(bounds.tolist(), bounds[1:].tolist())]
-            for index, key in enumerate(keys):
-                tokens = self._lookup(key)
-                if tokens is not None:
-                    counts[index] = tokens
-        unknown = np.flatnonzero(counts < 0)
         longest = 4 * limit + 64   # longer pieces may not be worth encoding (at_most)
-        for index in unknown[lengths[unknown] > longest].tolist():
+        if len(lengths) > 2 * self._generation_size:
+            counts, keys, repeats = np.full(len(lengths), -1, dtype=np.int64), None, []
+            chosen = np.flatnonzero(lengths <= longest)
+        else:
+            counts, keys, chosen, repeats = self._from_memo(text, bounds.tolist(), longest)
+        for index in np.flatnonzero((counts < 0) & (lengths > longest)).tolist():
             counts[index] = self.at_most(text[bounds[index]:bounds[index + 1]], limit)
-        chosen = unknown[lengths[unknown] <= longest]
         self._encode_together(text, bounds, chosen, counts)
+        for index, first in repeats:
+            counts[index] = counts[first]
         if keys is not None:
             for index in chosen[-self._generation_size:].tolist():
                 self._remember(keys[index], int(counts[index]))
         return counts
+
+    def _from_memo(self, text: str, bounds: list[int], longest: int):
+        """The pieces' counts the memo knows (-1 for the others), their keys, the unknown pieces
+        of at most ``longest`` characters to encode, and (piece, earlier piece) pairs of the same
+        text among them: a text repeated on the page is encoded once."""
+        pieces = [text[start:end] for start, end in zip(bounds, bounds[1:])]
+        keys = [piece if len(piece) <= SHORT_KEY_CHARS else self._key(piece) for piece in pieces]
+        recent = self._recent.get
+        found = [recent(key) for key in keys]   # _lookup, without a call for each piece found
+        chosen, repeats, first_of = [], [], {}
+        for index, tokens in enumerate(found):
+            if tokens is None:
+                found[index] = self._lookup(keys[index])
+                if found[index] is None and len(pieces[index]) <= longest:
+                    first = first_of.setdefault(keys[index], index)
+                    if first == index:
+                        chosen.append(index)
+                    else:
+                        repeats.append((index, first))
+        counts = np.array([-1 if tokens is None else tokens for tokens in found], dtype=np.int64)
+        return counts, keys, np.array(chosen, dtype=np.int64), repeats
 
     def _encode_together(self, text: str, bounds: np.ndarray, chosen: np.ndarray, counts: np.ndarray) -> None:
         """``counts[i]``: the count of piece i of ``text`` for each i in ``chosen`` (ascending),
