@@ -23,6 +23,7 @@ from compress.tokenizer import TokenCounter, code_points, ends_in_word
 
 Counter = TokenCounter  # exact counts, one text or a batch
 MIN_RATIO_TARGET = 16
+FEW_SPANS = 200   # BlockTokens.spans: fewer runs than this are counted one by one
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z0-9\"'(\[`*-])")
 
 
@@ -120,9 +121,8 @@ class BlockTokens:
         self.text_starts, self.text_ends = _int_array(text_starts), _int_array(text_ends)
         points = code_points(self.markdown)
         # whether each block's text ends in a letter or digit (ending_change's first question)
-        self.word_ends = np.zeros(len(blocks), dtype=bool)
-        written = np.flatnonzero(text_lengths)
-        self.word_ends[written] = ends_in_word(points, text_ends[written])
+        self.word_ends = (text_lengths > 0) & ends_in_word(points, np.maximum(text_ends, 1)) if len(points) \
+            else np.zeros(len(blocks), dtype=bool)
         # a unit starts at the first block and at every block whose joiner cuts (adds_up_at)
         joined = np.flatnonzero(joiner_lengths[1:]) + 1
         cuts = joined[count.cuts_at(points, text_starts[joined])]
@@ -150,7 +150,10 @@ class BlockTokens:
     def spans(self, starts: np.ndarray, ends: np.ndarray) -> list[int]:
         """``[span(start, end) ...]`` for many runs at once: the runs that start at a cut and end
         with a whole unit of words followed by newlines (nearly all on a page of a million tiny
-        headings) from the prefix sums in one numpy step, the others one by one."""
+        headings) from the prefix sums in one numpy step, the others one by one. A few runs are
+        counted one by one: numpy's steps cost more than they save below some hundred."""
+        if len(starts) < FEW_SPANS:
+            return [self.span(int(start), int(end)) for start, end in zip(starts, ends)]
         starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
         unit_starts = np.frombuffer(self.unit_starts, dtype=np.int64)
         before = np.frombuffer(self.before, dtype=np.int64)

@@ -46,6 +46,8 @@ def ends_in_word(points: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 def _each_character(points: np.ndarray, test) -> np.ndarray:
     """``test`` (a str method) of each character, ASCII ones from a table."""
+    if points.dtype == np.uint8:   # an ASCII text's (code_points)
+        return _ascii_table(test)[points]
     result = _ascii_table(test)[np.minimum(points, 127)]
     beyond = np.flatnonzero(points > 127)
     if len(beyond):
@@ -328,6 +330,8 @@ class TokenCounter:
     def _encode_together(self, text: str, bounds: np.ndarray, chosen: np.ndarray, counts: np.ndarray) -> None:
         """``counts[i]``: the count of piece i of ``text`` for each i in ``chosen`` (ascending),
         from joint encodings of about BATCH_CHARS characters."""
+        if not len(chosen):
+            return
         lengths = bounds[chosen + 1] - bounds[chosen]
         ends = np.cumsum(lengths)
         first = 0
