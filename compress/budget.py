@@ -12,7 +12,7 @@ import re
 from array import array
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from compress.tokenizer import TokenCounter, code_points, ends_in_word
 Counter = TokenCounter  # exact counts, one text or a batch
 MIN_RATIO_TARGET = 16
 FEW_SPANS = 200   # BlockTokens.spans: fewer runs than this are counted one by one
+MANY_BLOCKS = 2000   # BlockTokens: a page of as many blocks is counted in numpy steps
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-Z0-9\"'(\[`*-])")
 
 
@@ -104,35 +105,53 @@ class BlockTokens:
     def __init__(self, blocks: list[Block], count: Counter, limit: int) -> None:
         self.blocks, self.count, self.limit = blocks, count, limit
         texts = [_block_markdown(block) for block in blocks]
-        self.joiners = joiners = [block.joiner for block in blocks]   # read here, not from each block again
+        self.joiners = [block.joiner for block in blocks]   # read here, not from each block again
         # the page: text0 joiner1 text1 joiner2 text2 ...; block i's text starts at text_starts[i]
         parts = [""] * (2 * len(blocks))
-        parts[0::2], parts[1::2] = joiners, texts
+        parts[0::2], parts[1::2] = self.joiners, texts
         if parts:
             parts[0] = ""
         self.markdown = "".join(parts)
         del parts
+        if blocks and len(blocks) >= MANY_BLOCKS:
+            self._count_at_once(texts)
+        else:
+            self._count_block_by_block(texts)
+
+    def _count_block_by_block(self, texts: list[str]) -> None:
+        """text_starts, text_ends, unit_starts, unit_of and before, one block at a time: on the
+        pages of a usual site (49 blocks in the median on the Kafka mirror) numpy's steps cost
+        more than they save (2 ms on 400 small pages of the Kafka mirror)."""
+        joiners, count = self.joiners, self.count
+        ends = list(accumulate(len(joiner) + len(text) for joiner, text in zip([""] + joiners[1:], texts)))
+        starts = [end - len(text) for end, text in zip(ends, texts)]
+        # a unit starts at the first block and at every block whose joiner cuts (adds_up_at)
+        unit_starts = [0] + [block for block in range(1, len(texts)) if count.adds_up_at(joiners[block], texts[block])]
+        unit_starts.append(len(texts))
+        before = [0]   # before[u]: the tokens of units 0..u-1, each counted with the joiner after it
+        for start, end in zip(unit_starts[:-2], unit_starts[1:-1]):
+            before.append(before[-1] + count.at_most(self.markdown[starts[start]:starts[end]], self.limit))
+        self.text_starts, self.text_ends = array("q", starts), array("q", ends)
+        self.unit_starts, self.before = array("q", unit_starts), array("q", before)
+        self.unit_of = array("q", [unit for unit, (start, end) in enumerate(zip(unit_starts, unit_starts[1:]))
+                                   for _ in range(start, end)])
+
+    def _count_at_once(self, texts: list[str]) -> None:
+        """The same in numpy steps, for a page of many blocks (a million tiny headings make two
+        million): the cuts found on the page's characters, every unit's count from joint encodings
+        (TokenCounter.counts_between_cuts)."""
         text_lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        joiner_lengths = np.fromiter(map(len, joiners), dtype=np.int64, count=len(joiners))
-        del texts
-        joiner_lengths[:1] = 0
+        joiner_lengths = np.fromiter(map(len, self.joiners), dtype=np.int64, count=len(texts))
+        joiner_lengths[0] = 0
         text_ends = np.cumsum(text_lengths + joiner_lengths)
         text_starts = text_ends - text_lengths
         self.text_starts, self.text_ends = _int_array(text_starts), _int_array(text_ends)
-        points = code_points(self.markdown)
-        # whether each block's text ends in a letter or digit (ending_change's first question)
-        self.word_ends = (text_lengths > 0) & ends_in_word(points, np.maximum(text_ends, 1)) if len(points) \
-            else np.zeros(len(blocks), dtype=bool)
-        # a unit starts at the first block and at every block whose joiner cuts (adds_up_at)
         joined = np.flatnonzero(joiner_lengths[1:]) + 1
-        cuts = joined[count.cuts_at(points, text_starts[joined])]
-        del points
-        unit_starts = np.concatenate(([0], cuts, [len(blocks)])).astype(np.int64)
+        cuts = joined[self.count.cuts_at(code_points(self.markdown), text_starts[joined])]
+        unit_starts = np.concatenate(([0], cuts, [len(texts)])).astype(np.int64)
         self.unit_starts = _int_array(unit_starts)
-        self.unit_of = _int_array(np.repeat(np.arange(len(unit_starts) - 1), np.diff(unit_starts)))   # by block
-        # before[u]: the tokens of units 0..u-1, each counted with the joiner that follows it
-        unit_bounds = text_starts[unit_starts[:-1]] if len(blocks) else np.zeros(1, dtype=np.int64)
-        counts = count.counts_between_cuts(self.markdown, unit_bounds, limit)
+        self.unit_of = _int_array(np.repeat(np.arange(len(unit_starts) - 1), np.diff(unit_starts)))
+        counts = self.count.counts_between_cuts(self.markdown, text_starts[unit_starts[:-1]], self.limit)
         self.before = _int_array(np.concatenate(([0], np.cumsum(counts))))
 
     def span(self, start: int, end: int) -> int:
@@ -147,13 +166,13 @@ class BlockTokens:
             return self._last_unit(last, end)
         return self.before[last] - self.before[first] + self._last_unit(last, end)
 
-    def spans(self, starts: np.ndarray, ends: np.ndarray) -> list[int]:
+    def spans(self, starts: list[int], ends: list[int]) -> list[int]:
         """``[span(start, end) ...]`` for many runs at once: the runs that start at a cut and end
         with a whole unit of words followed by newlines (nearly all on a page of a million tiny
         headings) from the prefix sums in one numpy step, the others one by one. A few runs are
         counted one by one: numpy's steps cost more than they save below some hundred."""
         if len(starts) < FEW_SPANS:
-            return [self.span(int(start), int(end)) for start, end in zip(starts, ends)]
+            return [self.span(start, end) for start, end in zip(starts, ends)]
         starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
         unit_starts = np.frombuffer(self.unit_starts, dtype=np.int64)
         before = np.frombuffer(self.before, dtype=np.int64)
@@ -162,7 +181,9 @@ class BlockTokens:
         # whole units with another one after them, the last block's text ending in a letter or digit
         simple = ((starts < ends) & (unit_starts[first] == starts) & (unit_starts[last + 1] == ends)
                   & (last + 1 < len(before)))
-        simple[simple] = self.word_ends[ends[simple] - 1]
+        text_starts, text_ends = np.frombuffer(self.text_starts, np.int64), np.frombuffer(self.text_ends, np.int64)
+        simple[simple] = text_ends[ends[simple] - 1] > text_starts[ends[simple] - 1]
+        simple[simple] = ends_in_word(code_points(self.markdown), text_ends[ends[simple] - 1])
         # the change when the joiner after it goes (change_after_word)
         after_word = _Cached(lambda joiner: _or_unknown(self.count.change_after_word(joiner, "")))
         change = np.zeros(len(starts), dtype=np.int64)
@@ -174,7 +195,7 @@ class BlockTokens:
         simple &= (with_joiner <= self.limit) | (with_joiner + change > self.limit)
         tokens = (before[next_unit] - before[np.minimum(first, len(before) - 1)] + change).tolist()
         for index in np.flatnonzero(~simple).tolist():
-            tokens[index] = self.span(int(starts[index]), int(ends[index]))
+            tokens[index] = self.span(int(starts[index]), int(ends[index]))   # Python ints, not numpy's
         return tokens
 
     def _last_unit(self, unit: int, end: int) -> int:
@@ -210,10 +231,8 @@ def chunk_page(sections: list[Section], budget: Budget, count: Counter) -> list[
     """All chunks of one page, in document order."""
     page = BlockTokens(list(chain.from_iterable(section.blocks for section in sections)), count,
                        budget.max_input_tokens)
-    lengths = np.fromiter((len(section.blocks) for section in sections), dtype=np.int64, count=len(sections))
-    ends = np.cumsum(lengths)   # each section's end on the page
-    sizes = page.spans(ends - lengths, ends)
-    ends = ends.tolist()
+    ends = list(accumulate(len(section.blocks) for section in sections))   # each section's end on the page
+    sizes = page.spans([0] + ends[:-1], ends)
     chunks: list[Chunk] = []
     first_block = grouped = 0
     for group in merge_small_sections(sections, budget, sizes):

@@ -167,6 +167,14 @@ def test_ends_in_word_is_a_letter_or_digit_before_the_end():
     assert ends_in_word(code_points(text), ends).tolist() == [text[end - 1].isalnum() for end in ends]
 
 
+@pytest.fixture(params=["block by block", "at once"])
+def layout(request, monkeypatch):
+    """BlockTokens counts a page of few blocks one block at a time, a page of many in numpy steps."""
+    if request.param == "at once":
+        monkeypatch.setattr("compress.budget.MANY_BLOCKS", 0)
+    return request.param
+
+
 def page_blocks() -> list[Block]:
     blocks = []
     for index, text in enumerate(paragraphs()[:300] + random_texts(3, 200)):
@@ -176,7 +184,7 @@ def page_blocks() -> list[Block]:
     return blocks
 
 
-def test_every_span_of_blocks_counts_as_its_text(counter):
+def test_every_span_of_blocks_counts_as_its_text(counter, layout):
     blocks = page_blocks()
     page = BlockTokens(blocks, counter, limit=400)
     rng = random.Random(4)
@@ -191,7 +199,7 @@ def test_every_span_of_blocks_counts_as_its_text(counter):
     assert page.spans(list(starts), list(ends)) == [page.span(start, end) for start, end in spans]
 
 
-def test_runs_of_tiny_headings_count_as_their_text(counter):
+def test_runs_of_tiny_headings_count_as_their_text(counter, layout):
     """The page of a million tiny headings in small: every section's count from the prefix sums."""
     blocks = [block for n in range(300) for block in (Block("heading", f"H{n}", 2, [f"h{n}"]),
                                                         Block("paragraph", f"w{n}" if n % 9 else f"w{n}."))]
@@ -203,13 +211,13 @@ def test_runs_of_tiny_headings_count_as_their_text(counter):
     assert page.text(0, 4) == "## H0\n\nw0.\n\n## H1\n\nw1"
 
 
-def test_an_empty_page_and_a_page_of_one_block(counter):
+def test_an_empty_page_and_a_page_of_one_block(counter, layout):
     assert BlockTokens([], counter, limit=800).spans([], []) == []
     page = BlockTokens([Block("paragraph", "Only.")], counter, limit=800)
     assert page.spans([0], [1]) == [counter("Only.")] and page.text(0, 1) == "Only."
 
 
-def test_a_span_above_the_limit_is_not_encoded_whole(counter):
+def test_a_span_above_the_limit_is_not_encoded_whole(counter, layout):
     huge = Block("paragraph", "y" * 200_000)   # a single unbroken run: BPE on it is slow
     blocks = [Block("heading", "Title", 2), huge, Block("paragraph", "After.")]
     page = BlockTokens(blocks, counter, limit=800)
@@ -222,3 +230,13 @@ def test_a_header_counts_as_its_lines(counter):
     for url in ("https://kafka.apache.org/38/documentation.html#producerconfigs", "http://x/ a", "/p"):
         header = prompt_header(120, "apache_kafka", url)
         assert header_tokens(header, counter) == counter(header)
+
+
+def test_both_ways_of_counting_a_page_agree(counter, monkeypatch):
+    blocks = page_blocks() + [Block("paragraph", "y" * 5000), Block("item", "  - indented", 0, [], "\n")]
+    one_by_one = BlockTokens(blocks, counter, limit=400)
+    monkeypatch.setattr("compress.budget.MANY_BLOCKS", 0)
+    at_once = BlockTokens(blocks, counter, limit=400)
+    for name in ("markdown", "text_starts", "text_ends", "unit_starts", "unit_of", "before"):
+        assert getattr(one_by_one, name) == getattr(at_once, name), name
+    assert len(one_by_one.unit_starts) < len(blocks)   # an indented item stays with the block before it
