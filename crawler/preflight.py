@@ -16,9 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from lxml import html as lxml_html
 
-from crawler.page.browser_needed import far_less_than_source, is_docsify, reason_of, visible_words
+from crawler.page.browser_needed import far_less_than_source, is_docsify, parse_served, reason_of, visible_words
 from crawler.site import scope
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator
 from crawler.site.routes import route_of, split_route, with_route
@@ -91,14 +90,14 @@ def plan_crawl(url: str, site_or_profile: str | None = None, fetch_base_url: str
     entry_path = parts.path or "/"
     route = route_of(parts.fragment)   # a client-side route (/docs/#/quickstart) is the page asked for
     final_url, html_text = fetch(fetch_base + entry_path + (f"?{parts.query}" if parts.query else ""))
-    doc = lxml_html.document_fromstring(html_text)   # parsed once: a 20 MB page takes seconds
+    doc = parse_served(html_text)   # parsed once: a 20 MB page takes seconds
     for _ in range(3):   # a site root that only redirects (mike's "/", Read the Docs' "/")
         target = redirect_target(doc, urlsplit(final_url).path)
         if target is None:
             break
         entry_path = target
         final_url, html_text = fetch(fetch_base + target)
-        doc = lxml_html.document_fromstring(html_text)
+        doc = parse_served(html_text)
     detection = None
     scoped_by_site = False
     own_site = shipped_for_host(parts.hostname)
@@ -197,7 +196,7 @@ def site_plan(profile: SiteProfile, fetch_base_url: str) -> Plan:
     """The versions a profile's entry page names (and its versions.json), for a crawl by site
     name or ``--profile``."""
     final_url, html_text = fetch(fetch_base_url + profile.entry)
-    versions = page_versions(lxml_html.document_fromstring(html_text), final_url, profile)
+    versions = page_versions(parse_served(html_text), final_url, profile)
     if profile.versions.versions_json:
         versions.update(json_versions(fetch_base_url + profile.versions.versions_json, profile))
     return Plan(profile, None, versions, profile.public_base_url or fetch_base_url, fetch_base_url)

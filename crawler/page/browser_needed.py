@@ -74,14 +74,18 @@ def visible_words(doc) -> list[str]:
     return " ".join(doc.xpath(_VISIBLE_TEXT)).split()
 
 
+def parse_served(html_text: str | bytes):
+    """A page as served, parsed whatever it holds (the crawl's first page, before any profile)."""
+    try:
+        return lxml_html.document_fromstring(html_text or "<html></html>")
+    except Exception:   # lxml refuses a few odd documents (an XML declaration in a str)
+        return lxml_html.document_fromstring(html_text.encode("utf-8", "replace")
+                                             if isinstance(html_text, str) else b"<html></html>")
+
+
 def browser_needed(html_text: str | bytes) -> str | None:
     """Why the page needs a browser to show its text, or None when its HTML holds it."""
-    try:
-        doc = lxml_html.document_fromstring(html_text or "<html></html>")
-    except Exception:   # lxml refuses a few odd documents (an XML declaration in a str)
-        doc = lxml_html.document_fromstring(html_text.encode("utf-8", "replace")
-                                            if isinstance(html_text, str) else b"<html></html>")
-    return reason_of(doc)
+    return reason_of(parse_served(html_text))
 
 
 def served_page_reason(doc) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from crawler.page.css import select
+from crawler.page.css import TreeCensus, has_element, select
 
 
 class ContentNotFound(ValueError):
@@ -21,16 +21,15 @@ def select_content_root(doc, selectors: Iterable[str]):
     raise ContentNotFound(f"no content root matching {', '.join(selectors)!s}")
 
 
-_COMMENTS = etree.XPath("descendant::comment() | descendant::processing-instruction()")
-
-
-def strip_boilerplate(root, selectors: Iterable[str]) -> int:
-    """Remove banners, navigation, TOCs... (the text after a removed element is kept)."""
+def strip_boilerplate(root, selectors: Iterable[str], census: TreeCensus | None = None) -> int:
+    """Remove banners, navigation, TOCs... (the text after a removed element is kept).
+    ``census``: the tree's, to skip the selectors of classes or attributes it does not have."""
     removed = 0
-    for comment in _COMMENTS(root):
+    # One walk for both kinds (an XPath union walks the tree once for each).
+    for comment in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop_keeping_tail(comment)
     for selector in selectors:
-        for element in select(root, selector):
+        for element in select(root, selector, census):
             if element.getparent() is not None:
                 _drop_keeping_tail(element)
                 removed += 1
@@ -45,19 +44,36 @@ def strip_boilerplate(root, selectors: Iterable[str]) -> int:
 # element ("*[@hidden]") costs 5-8x more (66 ms -> 8 ms over a 30,000-element Kafka page), and
 # "pre//span" merges a node set per text node of every <pre> (42 ms -> 2 ms on a Streams page).
 _STYLE = "translate(., 'DISPLAYNOEVSBT ', 'displaynoevsbt')"
-_HIDDEN = etree.XPath(
-    "(descendant::*/@hidden | descendant::*/@aria-hidden[. = 'true'] | descendant::*/@popover"
-    " | descendant::*/@role[. = 'dialog']"
-    f" | descendant::*/@style[contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')])/.."
-    " | descendant::dialog[not(@open)]"
-    " | descendant::pre/descendant::span[contains(concat(' ', normalize-space(@class), ' '), ' boring ')]")
+_HIDING_ATTRIBUTES = {   # attribute name -> its test, on the attribute axis
+    "hidden": "descendant::*/@hidden",
+    "aria-hidden": "descendant::*/@aria-hidden[. = 'true']",
+    "popover": "descendant::*/@popover",
+    "role": "descendant::*/@role[. = 'dialog']",
+    "style": f"descendant::*/@style[contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]",
+}
+_CLOSED_DIALOGS = "descendant::dialog[not(@open)]"
+_BORING_LINES = "descendant::pre/descendant::span[contains(concat(' ', normalize-space(@class), ' '), ' boring ')]"
 
 
-def drop_hidden(root) -> int:
+@functools.lru_cache(maxsize=None)
+def _hidden_query(attributes: tuple[str, ...], dialogs: bool, boring_lines: bool) -> etree.XPath | None:
+    """The hidden elements: by the ``attributes`` (names of ``_HIDING_ATTRIBUTES``), closed
+    ``dialogs``, mdBook's hidden code lines if ``boring_lines``; None when none is looked for."""
+    parts = [f"({' | '.join(_HIDING_ATTRIBUTES[name] for name in attributes)})/.."] if attributes else []
+    parts += [_CLOSED_DIALOGS] if dialogs else []
+    parts += [_BORING_LINES] if boring_lines else []
+    return etree.XPath(" | ".join(parts)) if parts else None
+
+
+def drop_hidden(root, census: TreeCensus | None = None) -> int:
     """Remove what a browser does not show (tab panels were opened by ``crawler.widgets``
-    before this runs: a panel is hidden only until its label is clicked)."""
+    before this runs: a panel is hidden only until its label is clicked). ``census``: the
+    tree's, to leave out the tests of attributes and classes it does not have."""
+    attributes = tuple(name for name in _HIDING_ATTRIBUTES if census is None or census.has_attribute(name))
+    query = _hidden_query(attributes, census is None or has_element(root, "dialog"),
+                          census is None or census.holds("boring"))
     removed = 0
-    for element in _HIDDEN(root):
+    for element in query(root) if query is not None else ():
         if element is not root and element.getparent() is not None:
             _drop_keeping_tail(element)
             removed += 1

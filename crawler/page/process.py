@@ -22,16 +22,16 @@ from output.records import Record, record_id, sha256_text
 from crawler.page.browser_needed import NeedsBrowser, served_page_reason
 from crawler.site.discovery import discover, page_links
 from crawler.site.routes import route_url
-from crawler.page.css import select
+from crawler.page.css import TreeCensus, select
 from crawler.page.clean import (ContentNotFound, drop_content_before, drop_hidden, select_content_root,
                                 strip_boilerplate, text_of)
-from crawler.page.extract import html_to_blocks, repair_text
+from crawler.page.extract import Block, html_to_blocks, repair_text
 from crawler.site.hooks import hooks_for
 from crawler.page.maintext import judgeable, main_text, main_text_root, main_text_share
 from crawler.site.profiles import PageKind, SiteProfile
 from crawler.page.render import find_inline_context, has_templates, render_templates, unrendered_placeholders
 from crawler.page.sections import Section, split_sections
-from crawler.page.views import view_rule
+from crawler.page.views import page_title, view_rule
 from crawler.site.scope import navigation_links
 from crawler.page.widgets import rewrite_widgets
 
@@ -107,7 +107,10 @@ _PLAIN_HTML_CLASSES = etree.ElementDefaultClassLookup(
 def parse_html(html_text: str):
     # huge_tree: libxml2 stops at 256 levels of nesting otherwise (300 unclosed <span>s are
     # enough) and silently drops the rest of the page; with it the limit is 2048.
-    parser = lxml_html.HTMLParser(huge_tree=True)
+    # collect_ids=False: no hash table of the page's id attributes (no stage looks an id up
+    # through libxml2): half of the parse's CPU and a fifth of the tree's memory on a page of
+    # 1M tiny headings (2.9 s -> 1.5 s, 1040 MB -> 830 MB).
+    parser = lxml_html.HTMLParser(huge_tree=True, collect_ids=False)
     # Every element gets lxml.html's HtmlElement from a C lookup: lxml.html's own lookup is a
     # Python call per element proxy (one in ten of a page's CPU seconds in cProfile) that only
     # picks form-field subclasses, which no stage uses.
@@ -122,8 +125,8 @@ def parse_html(html_text: str):
 
 def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None) -> None:
     """What the browser would show: client-side templates applied."""
-    context = context or find_inline_context(doc)
     if profile.template_names and has_templates(doc):
+        context = context or find_inline_context(doc)
         if context is None:
             raise MissingTemplateContext("page has client-side templates but no template context")
         render_templates(doc, context, profile.template_names)
@@ -135,36 +138,50 @@ def extract_sections(doc, kind: PageKind, main_text: str = "",
     ``content_fallback = "main-text"``, a page without a known root is read from the element
     holding ``main_text`` (trafilatura's main text of the page)."""
     clock = clock or StageClock()
-    root = content_root(doc, kind, main_text)
-    strip_boilerplate(root, kind.strip)
-    rewrite_widgets(root)   # tabs as labelled blocks, admonitions and alerts with their title
-    drop_hidden(root)       # after the tabs: a closed tab panel is hidden until clicked
+    blocks, content_text, title = convert_content(doc, content_root(doc, kind, main_text), kind, clock)
+    sections = split_sections(blocks, kind.section_levels, title)
+    clock.lap("sections")
+    return sections, content_text
+
+
+def convert_content(doc, root, kind: PageKind, clock: StageClock,
+                    census: TreeCensus | None = None) -> tuple[list[Block], str, str]:
+    """The content root cleaned and converted: its Markdown blocks, its visible text (the
+    coverage reference) and the page's title. The tree is not needed afterwards. ``census``:
+    the tree's (``TreeCensus``), taken before the cleaning, else taken here."""
+    census = census or TreeCensus(root)   # to skip the queries of classes and attributes the page lacks
+    strip_boilerplate(root, kind.strip, census)
+    rewrite_widgets(root, census)   # tabs as labelled blocks, admonitions and alerts with their title
+    drop_hidden(root, census)       # after the tabs: a closed tab panel is hidden until clicked
     if kind.content_starts_at:
         drop_content_before(root, kind.content_starts_at)
-    title = (doc.findtext(".//title") or "").strip()
+    title = (page_title(doc) or "").strip()
     clock.lap("clean")
     blocks = html_to_blocks(root)   # before text_of: it edits <br>s inside code blocks
     clock.lap("convert")
-    sections = split_sections(blocks, kind.section_levels, title)
-    clock.lap("sections")
     content_text = repair_text(text_of(root))   # the coverage reference
     clock.lap("coverage")
-    return sections, content_text
+    return blocks, content_text, title
 
 
 def content_root(doc, kind: PageKind, main_text: str = ""):
     """The page's content element: the profile's root, else (``content_fallback``) the element
     holding trafilatura's main text."""
-    try:
-        return select_content_root(doc, kind.content_roots)
-    except ContentNotFound:
-        if kind.content_fallback != "main-text":
-            raise
-        return main_text_root(doc, main_text)
+    root = profile_root(doc, kind)
+    if root is not None:
+        return root
+    if kind.content_fallback != "main-text":
+        select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
+    return main_text_root(doc, main_text)
 
 
-def has_content_root(doc, kind: PageKind) -> bool:
-    return any(select(doc, selector) for selector in kind.content_roots)
+def profile_root(doc, kind: PageKind, census: TreeCensus | None = None):
+    """The first element the profile's first matching root selector finds, else None."""
+    for selector in kind.content_roots:
+        found = select(doc, selector, census)
+        if found:
+            return found[0]
+    return None
 
 
 def build_records(info: PageInfo, sections: list[Section], budget: Budget, count: TokenCounter,
@@ -230,6 +247,12 @@ def choose_kind(doc, kinds: list[PageKind]) -> PageKind:
             return kind
     wanted = ", ".join(kind.requires for kind in kinds if kind.requires)
     raise ContentNotFound(f"the page matches none of the layouts its URL allows (looked for {wanted})")
+
+
+# A huge page (the Kafka mirror's largest are under 2 MB as served) has its freed tree trimmed
+# (a smaller one is simply reused by the next page's: trimming would only make the system hand
+# the same pages back, page faults for nothing) and its attribute names counted (TreeCensus).
+_HUGE_PAGE_CHARS = 4_000_000
 
 
 def collector_paused(function):
@@ -298,19 +321,38 @@ def process_page(html_text: str, info: PageInfo, profile: SiteProfile,
     render_page(doc, profile, context)
     links = page_links(doc) if profile.template_names else evidence.links   # templates add links
     clock.lap("render")
-    rooted = has_content_root(doc, kind)
+    # A huge page's classes and attributes, after its templates: to skip the queries of those it
+    # lacks (each is a walk over the whole tree). A smaller page's classes are read below.
+    census = TreeCensus(doc, attributes=True) if len(html_text) >= _HUGE_PAGE_CHARS else None
+    root = profile_root(doc, kind, census)   # once: each selector is a walk too
+    rooted = root is not None
     if not rooted and kind.content_fallback != "main-text":
         select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
     # trafilatura only where it is needed: the drift alarm's samples and pages without a root.
     check_layout = info.check_layout and judgeable(doc)
     reference = main_text(html_text) if (check_layout or not rooted) else ""
+    if not rooted:
+        root = main_text_root(doc, reference)
     # Drift alarm: the root as selected, before the profile's strip list (a section index or a
     # TOC stripped on purpose is no drift; a root that found the wrong element is).
-    share = main_text_share(reference, text_of(content_root(doc, kind, reference))) if check_layout else None
+    share = main_text_share(reference, text_of(root)) if check_layout else None
     layout_share = round(share, 4) if share is not None else None
     clock.lap("layout check")
-    sections, content_text = extract_sections(doc, kind, reference, clock)
-    del doc  # the tree (10-20x the page's size) is not needed for budgeting: halves the peak
+    blocks, content_text, title = convert_content(doc, root, kind, clock, census)
+    # The tree (20x the page's size) is not needed past this point: freed before the sections
+    # and chunks are built (a third off the peak RSS of a page of 1M tiny headings).
+    del doc, root
+    if len(html_text) >= _HUGE_PAGE_CHARS:
+        # The freed tree's memory given back now, not after the page (malloc_trim): libxml2
+        # allocates its nodes with malloc, Python its small objects in arenas of their own, so
+        # the sections and chunks built next would not reuse it. Imported here: the workers
+        # module imports this one.
+        from crawler.run.workers import release_freed_memory
+        release_freed_memory()
+    clock.lap("parse")   # the tree's teardown: the other end of its life
+    sections = split_sections(blocks, kind.section_levels, title)
+    del blocks
+    clock.lap("sections")
     records = build_records(info, sections, budget, count, crawled_at, clock)
     records_text = "\n\n".join(markdown_to_plain(record.text) for record in records)
     coverage = recall(content_text, [records_text])

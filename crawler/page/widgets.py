@@ -24,7 +24,7 @@ from __future__ import annotations
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.page.css import select
+from crawler.page.css import TreeCensus, has_element, select
 
 LABEL_CLASS = "docprompts-label"
 
@@ -32,14 +32,16 @@ LABEL_CLASS = "docprompts-label"
 _PANE_TARGET_ATTRIBUTES = ("aria-controls", "data-bs-target", "data-target", "href")
 
 
-def rewrite_widgets(root) -> None:
-    label_tabs(root)          # Bootstrap first: its panes are matched by target id
-    rewrite_aria_tabs(root)
-    rewrite_radio_tabs(root)
-    rewrite_code_groups(root)
-    drop_code_language_labels(root)
-    rewrite_admonitions(root)
-    mark_alerts(root)         # after the admonitions, which are alerts too (Docusaurus)
+def rewrite_widgets(root, census: TreeCensus | None = None) -> None:
+    """``census``: the tree's; the widgets of classes and attributes it does not have are not
+    looked for (the labels added here have none that is looked for)."""
+    label_tabs(root, census)          # Bootstrap first: its panes are matched by target id
+    rewrite_aria_tabs(root, census)
+    rewrite_radio_tabs(root, census)
+    rewrite_code_groups(root, census)
+    drop_code_language_labels(root, census)
+    rewrite_admonitions(root, census)
+    mark_alerts(root, census)         # after the admonitions, which are alerts too (Docusaurus)
 
 
 unfold_widgets = rewrite_widgets   # the name issue 9 gave it
@@ -56,6 +58,11 @@ def _having(attribute: str, test: str, tag: str = "*", containing: str = "") -> 
     match's value contains ``containing``."""
     first = f"[contains(., '{containing}')]" if containing else ""
     return etree.XPath(f"(descendant::{tag}/@{attribute}{first}[{test}])/..")
+
+
+def _with_class(query: etree.XPath, containing: str, root, census: TreeCensus | None) -> list:
+    """``query(root)``, not run when no class attribute of the tree contains ``containing``."""
+    return query(root) if census is None or census.holds(containing) else []
 
 
 def _class_is(name: str) -> str:
@@ -76,10 +83,10 @@ _SUMMARIES = etree.XPath("descendant::details/summary[1]")
 
 
 # -- tabs ------------------------------------------------------------------------------------------
-def label_tabs(root) -> None:
+def label_tabs(root, census: TreeCensus | None = None) -> None:
     """Docsy / Bootstrap: a ``ul.nav-tabs`` of labels, panes in the following ``div.tab-content``.
     Each pane opens with its label (matched by target id, else by position)."""
-    for tab_list in select(root, "ul.nav-tabs, ol.nav-tabs, div.nav-tabs"):
+    for tab_list in select(root, "ul.nav-tabs, ol.nav-tabs, div.nav-tabs", census):
         labels = select(tab_list, "a.nav-link, button.nav-link") or select(tab_list, "li")
         content = _following_tab_content(tab_list)
         if content is None:
@@ -101,9 +108,11 @@ def label_tabs(root) -> None:
         _drop(tab_list)
 
 
-def rewrite_aria_tabs(root) -> None:
+def rewrite_aria_tabs(root, census: TreeCensus | None = None) -> None:
     """``role="tablist"`` of ``role="tab"`` labels, panels ``role="tabpanel"`` (Docusaurus,
     Docsy/Bootstrap, most component libraries): each panel gets its label, the list goes."""
+    if census is not None and not census.has_attribute("role"):
+        return
     for tablist in _TAB_LISTS(root):
         labels = [_text(tab) for tab in tablist.xpath(".//*[@role='tab']")]
         panels = _panels_of(tablist)
@@ -118,10 +127,10 @@ def rewrite_aria_tabs(root) -> None:
         _drop(tablist)
 
 
-def rewrite_radio_tabs(root) -> None:
+def rewrite_radio_tabs(root, census: TreeCensus | None = None) -> None:
     """CSS-only tabs: radio inputs with ``<label for>`` and content blocks in the same order
     (MkDocs Material ``div.tabbed-set``, sphinx-design ``div.sd-tab-set``)."""
-    for tab_set in _RADIO_TAB_SETS(root):
+    for tab_set in _with_class(_RADIO_TAB_SETS, "tab", root, census):
         labels = [label for label in tab_set.xpath("./label | ./div[contains(@class, 'tabbed-labels')]/label")]
         blocks = tab_set.xpath("./div[contains(@class, 'tabbed-content')]/div[contains(@class, 'tabbed-block')]"
                                " | ./div[contains(@class, 'sd-tab-content')]")
@@ -133,10 +142,10 @@ def rewrite_radio_tabs(root) -> None:
             _drop(element)
 
 
-def rewrite_code_groups(root) -> None:
+def rewrite_code_groups(root, census: TreeCensus | None = None) -> None:
     """VitePress ``div.vp-code-group``: radio inputs and ``<label>``s in ``div.tabs``, one code
     block per label in ``div.blocks`` (shown by CSS, the inactive ones are not ``hidden``)."""
-    for group in _CODE_GROUPS(root):
+    for group in _with_class(_CODE_GROUPS, "vp-code-group", root, census):
         labels = group.xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' tabs ')]/label")
         blocks = [block for block in group.xpath("./div[contains(concat(' ', normalize-space(@class), ' '), ' blocks ')]/*")
                   if isinstance(block.tag, str)]
@@ -148,10 +157,10 @@ def rewrite_code_groups(root) -> None:
             _drop(tabs)
 
 
-def drop_code_language_labels(root) -> None:
+def drop_code_language_labels(root, census: TreeCensus | None = None) -> None:
     """A short element beside a ``<pre>`` inside a ``language-xxx`` wrapper whose text is that
     language (VitePress's ``span.lang``): a label the theme paints in the corner."""
-    for wrapper in _CODE_WRAPPERS(root):
+    for wrapper in _with_class(_CODE_WRAPPERS, "language-", root, census):
         languages = {name.split("-", 1)[1].lower() for name in wrapper.get("class", "").split()
                      if name.startswith("language-")}
         for child in wrapper:
@@ -160,10 +169,10 @@ def drop_code_language_labels(root) -> None:
 
 
 # -- admonitions -----------------------------------------------------------------------------------
-def rewrite_admonitions(root) -> None:
+def rewrite_admonitions(root, census: TreeCensus | None = None) -> None:
     # Docusaurus: v3 and late v2 "theme-admonition" (CSS-module classes admonitionHeading_xyz),
     # early v2 "admonition" with an h5 in "admonition-heading" (which must not start a section).
-    for box in _ADMONITION_BOXES(root):
+    for box in _with_class(_ADMONITION_BOXES, "admonition", root, census):
         heading = box.xpath("./div[contains(@class, 'admonitionHeading') or contains(@class, 'admonition-heading')]")
         content = box.xpath("./div[contains(@class, 'admonitionContent') or contains(@class, 'admonition-content')]")
         if heading and content:
@@ -171,23 +180,23 @@ def rewrite_admonitions(root) -> None:
             _drop(heading[0])
     # Sphinx / Python-Markdown "admonition-title", VitePress "custom-block-title", Starlight's
     # "starlight-aside__title" (aria-hidden: its box's aria-label says it to screen readers).
-    for title in _ADMONITION_TITLES(root):
+    for title in _with_class(_ADMONITION_TITLES, "title", root, census):
         box = title.getparent()
         if box is not None:
             text = _text(title)
             _drop(title)
             _title_into(box, text)
-    for summary in _SUMMARIES(root):
+    for summary in _SUMMARIES(root) if census is None or has_element(root, "details") else ():
         box = summary.getparent()
         text = _text(summary)
         _drop(summary)
         _title_into(box, text)
 
 
-def mark_alerts(root) -> None:
+def mark_alerts(root, census: TreeCensus | None = None) -> None:
     """``div.alert`` -> its text opened by "**Note:**" (its heading, if any, becomes plain text).
     Admonitions already titled above (Docusaurus's are ``alert`` boxes too) are left alone."""
-    for alert in select(root, "div.alert"):
+    for alert in select(root, "div.alert", census):
         if "admonition" in alert.get("class", ""):
             continue
         for heading in select(alert, ".alert-heading"):

@@ -32,7 +32,7 @@ from output.records import EncodedRecords
 from crawler.page.charset import decode_html
 from crawler.page.browser_needed import NeedsBrowser
 from crawler.page.clean import ContentNotFound
-from crawler.site.hooks import hooks_for
+from crawler.site.entry_page import EntryFacts, entry_facts
 from crawler.page.process import MissingTemplateContext, PageInfo, PageResult, PageUnparseable, parse_html, process_page
 from crawler.site.profiles import PageKind, SiteProfile
 from crawler.run.lifeline import die_with_parent
@@ -143,12 +143,11 @@ except (OSError, AttributeError):
     _LIBC = None
 
 
-def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile) -> tuple[dict, str | None, dict]:
-    """An entry or probe page's version links, own version and the menu's link to each
-    version (its entry page, for profiles with ``seeds = []``); no records."""
-    doc = parse_html(decode_html(body, declared_encoding)[0])
-    hooks = hooks_for(profile)
-    return hooks.version_links(doc, url), hooks.current_version(doc, url), hooks.version_entries(doc, url)
+def _inspect(body: bytes, declared_encoding: str, url: str, profile: SiteProfile,
+             ask_routes: bool) -> EntryFacts:
+    """What an entry or probe page tells the crawl (``crawler.site.entry_page``); no records."""
+    html_text = decode_html(body, declared_encoding)[0]
+    return entry_facts(parse_html(html_text), html_text, url, profile, ask_routes)
 
 
 class PageWorkers:
@@ -180,8 +179,8 @@ class PageWorkers:
         return await self._guarded(_process, *args)
 
     async def inspect(self, body: bytes, declared_encoding: str, url: str,
-                      profile: SiteProfile) -> tuple[dict, str | None, dict]:
-        return await self._guarded(_inspect, body, declared_encoding, url, profile)
+                      profile: SiteProfile, ask_routes: bool = False) -> EntryFacts:
+        return await self._guarded(_inspect, body, declared_encoding, url, profile, ask_routes)
 
     async def _guarded(self, function, *args):
         """Every way a page can go wrong, as ``PageFailed`` (or the spider's expected errors)."""

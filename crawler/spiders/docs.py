@@ -11,7 +11,6 @@ keys them by path and client-side route (``/docs/#/guide``, crawler/site/routes.
 """
 from __future__ import annotations
 
-import functools
 import ipaddress
 import posixpath
 import re
@@ -21,7 +20,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -30,7 +28,6 @@ from output.manifest import PageReport, RunManifest
 from output.records import EncodedRecords, version_sort_key
 
 from crawler.site import discovery, versionsources
-from crawler.site.detect import GENERIC_PROFILE, detect_generator
 from crawler.site import scope as site_scope
 from crawler.run.accounting import watch_pages
 from crawler.page.clean import ContentNotFound
@@ -225,23 +222,22 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     async def parse_entry(self, response):
         """The unversioned entry page is the latest release: learn the versions, emit nothing."""
         found = dict(self.listed)
-        # The crawl process parses the entry page at most once, with lxml (a page of a million
-        # headings is 1 GB as a tree: parsel's cached copy would stay for the whole crawl).
-        entry_doc = functools.cache(lambda: lxml_html.document_fromstring(response.body))
-        if self.rendering and not self.hash_routes and isinstance(response, HtmlResponse) \
-                and entry_doc().xpath('//a[starts-with(@href, "#/")]'):
-            # The rendered page links #/ routes (a hash-routed app whose served HTML was empty):
-            # its pages are routes, keyed with them from here on.
-            self.hash_routes = self.run.rendering["hash_routes"] = True
-            self.followed.add(self.page_key(self.profile.entry))
+        # The page is read in a worker (crawler/site/entry_page.py): the crawl process never
+        # parses it (a page of a million headings is a 1 GB tree and seconds of parsing).
+        facts = None
         if isinstance(response, HtmlResponse):
-            linked, own, entries = await self.workers.inspect(response.body, response.encoding,
-                                                              response.url, self.profile)
+            facts = await self.workers.inspect(response.body, response.encoding, response.url, self.profile,
+                                               ask_routes=self.rendering and not self.hash_routes)
+            if facts.links_routes:
+                # The rendered page links #/ routes (a hash-routed app whose served HTML was
+                # empty): its pages are routes, keyed with them from here on.
+                self.hash_routes = self.run.rendering["hash_routes"] = True
+                self.followed.add(self.page_key(self.profile.entry))
+            linked, own, entries = facts.version_links, facts.own_version, facts.version_entries
             if not linked and not found and not response.meta.get("host_asked"):
                 # No menu: the site's own version lists (Read the Docs' add-ons, pydata's switcher)
-                lists = versionsources.host_lists(entry_doc(), response.url)
-                if lists:
-                    yield self.ask_host(lists)
+                if facts.host_lists:
+                    yield self.ask_host(facts.host_lists)
                     return
             own = self.resolve_alias(own)
             found.update(linked)
@@ -261,7 +257,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             self.fail_not_html(response)
             return
         if not found and isinstance(response, HtmlResponse):
-            own, requests = self.crawl_alias_path(response)
+            own, requests = self.crawl_alias_path(response, facts)
             if own is not None:
                 found[own] = own
                 self.latest_slug = self.latest_slug or own
@@ -269,12 +265,12 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             for request in requests:
                 yield request
         if self.profile.layout is not None:   # a scope grown from the site's lists, in its language
-            if isinstance(response, HtmlResponse):
-                self.scope.language = site_scope.page_language(entry_doc())
+            if facts is not None:
+                self.scope.language = facts.language
             for request in self.site_lists():
                 yield request
-        if isinstance(response, HtmlResponse):   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
-            for href in entry_doc().xpath("//head/link[@rel='sitemap']/@href"):
+        if facts is not None:   # <link rel="sitemap"> (Astro: /sitemap-index.xml)
+            for href in facts.sitemap_links:
                 yield self.request(urlsplit(urljoin(response.url, href)).path, self.parse_sitemap, probe=True)
         if not found:
             self.fail(response.url, "no documentation versions found on the entry page (no version "
@@ -330,7 +326,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         request.dont_filter = True   # fetched once already, before the site's lists were asked
         return request
 
-    def crawl_alias_path(self, response) -> tuple[str | None, list[scrapy.Request]]:
+    def crawl_alias_path(self, response, facts) -> tuple[str | None, list[scrapy.Request]]:
         """An entry on an alias path (``/en/stable/``) with nothing naming other versions: the
         alias is crawled as one version under its own name; the version the pages state
         (Sphinx's VERSION, docsearch:version) goes in the manifest (``versions.stated``).
@@ -338,27 +334,18 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         alias = self.hooks.slug_of_url(response.url)
         if alias is None or alias not in self.profile.versions.aliases:
             return None, []
-        doc = lxml_html.document_fromstring(response.body)
-        if not self.shows_profile_layout(doc, response.text):
+        if not facts.looks_like_site:
             # A catch-all server ("It works!" at every path) is no documentation version: the
             # main-text fallback would read anything, so the alias path must look like the site.
             self.logger.info("%s: no documentation page (no content root of the profile, no known "
                              "generator): not crawled as a version", response.url)
             return None, []
         self.alias_versions.add(alias)
-        stated = versionsources.stated_version(doc)
-        script = versionsources.options_script_url(doc, response.url)
-        if stated:
-            self.run.versions.setdefault("stated", {})[alias] = stated
-        elif script:
-            return alias, [self.request(script, self.parse_options_script, probe=True, alias=alias)]
+        if facts.stated_version:
+            self.run.versions.setdefault("stated", {})[alias] = facts.stated_version
+        elif facts.options_script:
+            return alias, [self.request(facts.options_script, self.parse_options_script, probe=True, alias=alias)]
         return alias, []
-
-    def shows_profile_layout(self, doc, html_text: str) -> bool:
-        """The page has one of the profile's content roots, or a known generator made it."""
-        roots = {selector for kind in self.profile.page_kinds for selector in kind.content_roots}
-        return (any(doc.cssselect(selector) for selector in roots)
-                or detect_generator(html_text).profile != GENERIC_PROFILE)
 
     def parse_options_script(self, response):
         stated = versionsources.options_version(response.text)
@@ -519,8 +506,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         slug = response.meta["slug"]
         if not isinstance(response, HtmlResponse):
             return
-        _, own, _ = await self.workers.inspect(response.body, response.encoding, response.url, self.profile)
-        if own != slug:
+        facts = await self.workers.inspect(response.body, response.encoding, response.url, self.profile)
+        if facts.own_version != slug:
             return  # a catch-all page, not that release
         version = self.hooks.slug_to_version(slug)
         self.logger.info("found release %s, newer than the site's list", version)

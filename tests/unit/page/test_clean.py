@@ -11,6 +11,7 @@ from crawler.page.clean import (
     strip_boilerplate,
     text_of,
 )
+from crawler.page.css import TreeCensus
 from crawler.site.sites import KAFKA
 
 from ..helpers import parse
@@ -136,3 +137,38 @@ def test_drop_hidden_drops_what_a_browser_does_not_show_and_keeps_the_tails():
     assert drop_hidden(div) == 8
     assert text_of(div).split() == ["tail", "one", "aria", "shown", "styled", "shown", "open", "dialog",
                                     "fn", "run()", "{}", "not", "code"]
+
+
+def test_drop_hidden_with_the_census_drops_the_same():
+    html = """<html><body><div><p hidden>a</p>b<pre><span class="boring">c</span>d</pre>
+              <dialog>e</dialog><p style="display:none">f</p>g</div></body></html>"""
+    with_census, without = parse(html).body, parse(html).body
+    assert drop_hidden(with_census, TreeCensus(with_census, attributes=True)) == drop_hidden(without) == 4
+    assert text_of(with_census) == text_of(without)
+    plain = parse("<html><body><div><dialog>e</dialog>f</div></body></html>").body   # no attribute to test
+    assert drop_hidden(plain, TreeCensus(plain, attributes=True)) == 1 and text_of(plain).split() == ["f"]
+
+
+def test_cleaning_with_the_census_leaves_every_fixture_page_as_without_it():
+    from pathlib import Path
+
+    from lxml import etree
+
+    from crawler.page.widgets import rewrite_widgets
+    from crawler.site.sites import load_site
+
+    strip = [selector for name in ("sphinx", "docusaurus", "mkdocs", "docsy", "vitepress", "starlight")
+             for kind in load_site(name).page_kinds for selector in kind.strip]
+    pages = sorted((Path(__file__).parents[2] / "sites").rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        source = page.read_text(encoding="utf-8", errors="replace")
+        cleaned = []
+        for census_of in (lambda root: TreeCensus(root, attributes=True), TreeCensus, lambda root: None):
+            root = parse(source)
+            census = census_of(root)
+            strip_boilerplate(root, strip, census)
+            rewrite_widgets(root, census)
+            drop_hidden(root, census)
+            cleaned.append(etree.tostring(root))
+        assert cleaned[0] == cleaned[1] == cleaned[2], page

@@ -76,3 +76,14 @@ def test_process_page_returns_no_records_for_a_view_and_names_its_rule():
     result = process_page((FURO / "search.html").read_text(encoding="utf-8"), info, SPHINX,
                           SPHINX.page_kinds[0], Budget(), TokenCounter("cl100k_base"), "2025-06-02T00:00:00Z")
     assert result.view == NOINDEX and result.records == [] and result.links
+
+
+def test_page_title_is_the_first_title_in_document_order():
+    from crawler.page.views import page_title
+
+    assert page_title(lxml_html.document_fromstring("<html><head><title>Head</title></head><body>"
+                                                    "<svg><title>Icon</title></svg></body></html>")) == "Head"
+    # A <head> after the body (the parser keeps it there): the body's title comes first.
+    late_head = lxml_html.document_fromstring("<html><body><title>Body</title></body><head><title>Late</title></head></html>")
+    assert page_title(late_head) == late_head.findtext(".//title") == "Body"
+    assert page_title(lxml_html.document_fromstring("<p>no title</p>")) is None
