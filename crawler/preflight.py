@@ -16,7 +16,6 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-
 from crawler.page.browser_needed import far_less_than_source, is_docsify, parse_served, reason_of, visible_words
 from crawler.site import scope
 from crawler.site.detect import GENERIC_PROFILE, Detection, detect_generator

@@ -132,18 +132,6 @@ def render_page(doc, profile: SiteProfile, context: dict[str, str] | None = None
         render_templates(doc, context, profile.template_names)
 
 
-def extract_sections(doc, kind: PageKind, main_text: str = "",
-                     clock: StageClock | None = None) -> tuple[list[Section], str]:
-    """Cleaned sections of a rendered page, and the page's cleaned text. With
-    ``content_fallback = "main-text"``, a page without a known root is read from the element
-    holding ``main_text`` (trafilatura's main text of the page)."""
-    clock = clock or StageClock()
-    blocks, content_text, title = convert_content(doc, content_root(doc, kind, main_text), kind, clock)
-    sections = split_sections(blocks, kind.section_levels, title)
-    clock.lap("sections")
-    return sections, content_text
-
-
 def convert_content(doc, root, kind: PageKind, clock: StageClock,
                     census: TreeCensus | None = None) -> tuple[list[Block], str, str]:
     """The content root cleaned and converted: its Markdown blocks, its visible text (the
@@ -162,17 +150,6 @@ def convert_content(doc, root, kind: PageKind, clock: StageClock,
     content_text = repair_text(text_of(root))   # the coverage reference
     clock.lap("coverage")
     return blocks, content_text, title
-
-
-def content_root(doc, kind: PageKind, main_text: str = ""):
-    """The page's content element: the profile's root, else (``content_fallback``) the element
-    holding trafilatura's main text."""
-    root = profile_root(doc, kind)
-    if root is not None:
-        return root
-    if kind.content_fallback != "main-text":
-        select_content_root(doc, kind.content_roots)   # raises ContentNotFound, naming the roots
-    return main_text_root(doc, main_text)
 
 
 def profile_root(doc, kind: PageKind, census: TreeCensus | None = None):

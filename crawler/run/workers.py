@@ -161,7 +161,7 @@ class PageWorkers:
         self._retry_slots: asyncio.Semaphore | None = None
         self._alone: set[ProcessPoolExecutor] = set()   # one-page pools of retried pages
         if processes > 0:
-            self.executor = _adopt_early_pool(processes, encoding) or new_pool(processes, encoding)
+            self.executor = _adopt_early_pool(processes, encoding) or self._new_pool(processes)
 
     def _new_pool(self, processes: int) -> ProcessPoolExecutor:
         return new_pool(processes, self.encoding)
@@ -256,7 +256,7 @@ class PageWorkers:
                 _kill_pool(executor)
 
     async def _await(self, executor, function, *args):
-        with _children_ignore_stop_signals():   # submit() may spawn a worker
+        with _spawning():   # submit() may start a worker
             future = asyncio.get_running_loop().run_in_executor(
                 executor, _timed, self.page_timeout, function, *args)
         try:
@@ -301,7 +301,7 @@ def new_pool(processes: int, encoding: str) -> ProcessPoolExecutor:
     # "spawn": the crawl process runs threads (Twisted's, the pool's); forking it is unsafe.
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(encoding, os.getpid()))
-    with _children_ignore_stop_signals():
+    with _spawning():
         for _ in range(processes):   # each submit starts a worker while none is idle
             pool.submit(os.getpid)
     return pool
@@ -336,22 +336,28 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
+def _spawning():
+    """Around a ``submit`` that may start a worker: how a worker must be started."""
+    with _children_ignore_stop_signals(), _without_main_module():
+        yield
+
+
+@contextlib.contextmanager
 def _children_ignore_stop_signals():
     """A worker being spawned must ignore Ctrl-C from its first instruction: its own handler is
     only set once its imports are done, seconds later on a busy machine, and a SIGINT to the
     process group meanwhile would print its traceback. An ignored disposition is inherited
     through exec (and Python keeps an ignored SIGINT ignored), so the parent ignores the stop
     signals for the milliseconds ``submit`` takes to spawn."""
-    with _without_main_module():
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
-        try:
-            yield
-        finally:
-            for signum, handler in handlers.items():
-                signal.signal(signum, handler)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager

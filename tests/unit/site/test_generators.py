@@ -12,7 +12,7 @@ from compress.budget import Budget
 from compress.tokenizer import TokenCounter
 from crawler.site.detect import GENERIC_PROFILE, detect_generator
 from crawler.page.maintext import main_text, main_text_root, main_text_share
-from crawler.page.process import PageInfo, extract_sections, parse_html, process_page
+from crawler.page.process import PageInfo, StageClock, convert_content, parse_html, process_page, profile_root
 from crawler.site.profiles import ProfileError, profile_from_dict
 from crawler.page.render import unrendered_placeholders
 from crawler.site.sites import load_site
@@ -210,7 +210,7 @@ def test_layout_share_is_high_for_the_right_root_and_drops_for_a_wrong_selector(
     doc = parse_html(html)
     wrong_kind = profile_from_dict({"name": "x", "source": "x", "entry": "/", "versions": {"url_pattern": "^/(?P<slug>x)/"},
                                     "pages": [{"name": "p", "path": "^/(?P<slug>.*)$", "content_root": "footer.theme-doc-footer"}]}).page_kinds[0]
-    _, wrong_text = extract_sections(doc, wrong_kind)
+    _, wrong_text, _ = convert_content(doc, profile_root(doc, wrong_kind), wrong_kind, StageClock())
     assert main_text_share(reference, wrong_text) < 0.2
 
 
