@@ -205,5 +205,22 @@ def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             raise ConfigError(f"--set expects NAME=VALUE with an upper-case Scrapy setting name (got {pair!r})")
+        _check_number(name, value)
         overrides[name] = value
     return overrides
+
+
+def _check_number(name: str, value: str) -> None:
+    """A setting whose default is a number must be given one: one line now, not a traceback
+    from deep inside the crawl (docprompts' own whole-number settings take whole numbers)."""
+    import crawler.settings as defaults
+
+    default = getattr(defaults, name, None)
+    if isinstance(default, bool) or not isinstance(default, (int, float)):
+        return
+    whole = isinstance(default, int) and name.startswith("DOCPROMPTS_")
+    try:
+        int(value) if whole else float(value)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"--set {name} must be {kind} (got {value!r})") from None

@@ -41,7 +41,7 @@ EXTENSIONS = {"crawler.run.progress.ProgressBar": 500}
 DOCPROMPTS_OUTPUT = None        # JSONL path for the atomic writer + manifest (None: feeds only)
 DOCPROMPTS_PROGRESS = False     # a progress bar on stderr
 DOCPROMPTS_WORKERS = -1        # page-processing processes (-1: one per core, up to 4; 0: inline)
-DOCPROMPTS_PAGE_TIMEOUT = 120   # seconds of processing per page before it fails (processing_timeout)
+DOCPROMPTS_PAGE_TIMEOUT = 120.0  # seconds of processing per page before it fails (processing_timeout)
 # Crawl budget (crawler/run/limits.py); a limit reached is named in the manifest and exits 1.
 DOCPROMPTS_MAX_PAGES = 50_000
 DOCPROMPTS_MAX_PAGES_PER_VERSION = 2_000
@@ -52,4 +52,5 @@ DOCPROMPTS_MAX_URL_LENGTH = 2_000
 DOCPROMPTS_RENDER = {}           # set by the CLI: {"mode", "reason", "browser"} of this crawl
 DOCPROMPTS_BROWSER = ""          # Chromium's executable ("": /usr/bin/chromium or chromium on PATH)
 DOCPROMPTS_RENDER_PAGES = 4      # browser pages open at once
-DOCPROMPTS_RENDER_TIMEOUT = 30   # seconds for a page to load and render in the browser
+DOCPROMPTS_RENDER_TIMEOUT = 30.0  # seconds for a page to load and render in the browser
+DOCPROMPTS_RENDER_SETTLE = 15.0   # at most this many seconds more for its scripts to finish writing it

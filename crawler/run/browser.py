@@ -84,10 +84,70 @@ def render_settings(settings, mode: str, browser_reason: str | None, hash_routes
     return rendering
 
 
-def rendered_page_meta() -> dict:
-    """Request meta for a page read in the browser: loaded, then the network quiet (Docsify
-    and single-page apps fetch their text after the load event)."""
-    return {"playwright": True, "playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
+# Resolves true once the document has not changed for ``quiet`` ms (text and elements; attributes
+# are left out: a progress bar's or an animation's style changes forever), false after ``cap`` ms.
+DOCUMENT_QUIET_SCRIPT = """([quiet, cap]) => new Promise(resolve => {
+  let timer;
+  const done = quietly => { observer.disconnect(); clearTimeout(timer); clearTimeout(limit); resolve(quietly); };
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet, true); });
+  observer.observe(document, {subtree: true, childList: true, characterData: true});
+  timer = setTimeout(done, quiet, true);
+  const limit = setTimeout(done, cap, false);
+})"""
+SETTLE_QUIET_MS = 500
+
+
+async def settle(page, cap_seconds: float) -> bool:
+    """Wait until the page's scripts have finished writing it: no request in flight or started
+    and the document unchanged, for half a second. Playwright's ``networkidle`` alone is not
+    enough on a busy machine: it came while a Docsify page's scripts had not yet asked for the
+    sidebar they fall back to (``_sidebar.md`` after a 404 on the route's own), and the page was
+    read without it. At most ``cap_seconds`` (``DOCPROMPTS_RENDER_SETTLE``: a page whose text
+    changes forever, a ticking clock, costs that much); a page that navigates away is read as it
+    is. False: the page was read before it settled (``unsettled``)."""
+    import asyncio
+
+    from playwright.async_api import Error as PlaywrightError
+
+    in_flight: set = set()
+    started = [0]
+
+    def on_request(request) -> None:
+        in_flight.add(request)
+        started[0] += 1
+
+    def on_request_done(request) -> None:
+        in_flight.discard(request)
+
+    page.on("request", on_request)
+    page.on("requestfinished", on_request_done)
+    page.on("requestfailed", on_request_done)
+    deadline = asyncio.get_running_loop().time() + cap_seconds
+    try:
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            before = started[0]
+            if not await page.evaluate(DOCUMENT_QUIET_SCRIPT, [SETTLE_QUIET_MS, int(left * 1000)]):
+                return False   # still changing at the limit
+            if not in_flight and started[0] == before:
+                return True
+    except PlaywrightError:
+        pass
+    return False
+
+
+def unsettled(meta: dict) -> bool:
+    """The rendered page of this request's meta was read before it settled."""
+    return any(method.result is False for method in meta.get("playwright_page_methods") or ())
+
+
+def rendered_page_meta(settle_seconds: float) -> dict:
+    """Request meta for a page read in the browser: loaded, the network quiet (Docsify and
+    single-page apps fetch their text after the load event), then the page settled (``settle``,
+    at most ``settle_seconds``)."""
+    from scrapy_playwright.page import PageMethod
+
+    return {"playwright": True, "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
+            "playwright_page_methods": [PageMethod(settle, settle_seconds)]}
 
 
 class RouteFingerprinter:

@@ -68,12 +68,17 @@ def unchanged_page(previous: PageDone | None, url: str, digest: str) -> PageDone
 
 
 def page_delta(ids: list[str], prompt_hashes: list[str], previous_records: dict[str, str],
-               emit_unchanged: bool) -> tuple[list[int], dict[str, str], dict[str, int]]:
+               emit_unchanged: bool, previous_page: PageDone | None = None
+               ) -> tuple[list[int], dict[str, str], dict[str, int]]:
     """A processed page's records (their ids and prompt hashes) against the previous run: the
     positions of the ones to emit (with ``--state`` only new and changed ones), each record's
-    prompt hash by id, and the counts per status."""
+    prompt hash by id, and the counts per status.
+
+    The page counts as unchanged when its records are the previous run's, every one, even though
+    its body's bytes differ: a browser-rendered DOM can differ from run to run (an attribute or a
+    part outside the content written a moment later), and so does a footer's build time."""
     hashes = dict(zip(ids, prompt_hashes))
-    statuses = {"new": 0, "changed": 0, "unchanged": 0, "pages_changed": 1}
+    statuses = {"new": 0, "changed": 0, "unchanged": 0}
     emitted = []
     for number, record_id in enumerate(ids):
         old = previous_records.get(record_id)
@@ -81,6 +86,8 @@ def page_delta(ids: list[str], prompt_hashes: list[str], previous_records: dict[
         statuses[status] += 1
         if status != "unchanged" or emit_unchanged:
             emitted.append(number)
+    same_records = previous_page is not None and previous_page.records == hashes
+    statuses["pages_unchanged" if same_records else "pages_changed"] = 1
     return emitted, hashes, statuses
 
 

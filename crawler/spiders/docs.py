@@ -38,7 +38,7 @@ from crawler.page.browser_needed import NeedsBrowser
 from crawler.page.process import MissingTemplateContext, PageInfo, PageResult
 from crawler.site.profiles import ProfileError, SiteProfile
 from crawler.page.render import parse_template_context
-from crawler.run.browser import INSTALL_HINT, rendered_page_meta
+from crawler.run.browser import INSTALL_HINT, rendered_page_meta, unsettled
 from crawler.site.routes import route_of, sidebar_routes, split_route, with_route
 from crawler.site.sites import load_site
 from crawler.run.state import (PageDone, StateStore, add_counts, body_hash, next_state, page_delta,
@@ -136,6 +136,7 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
         self.rendering = False                    # pages read in a browser
+        self.settle_seconds = 15.0                # DOCPROMPTS_RENDER_SETTLE
         self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
         self._link_verdicts: tuple = (None, False, {})   # profile, hash_routes, {link: judge_link}
 
@@ -149,10 +150,11 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         watch_pages(crawler, spider)   # no page lost silently (crawler/run/accounting.py)
         render = crawler.settings.getdict("DOCPROMPTS_RENDER")
         spider.rendering = bool(render.get("browser"))   # the browser's handler is installed
+        spider.settle_seconds = crawler.settings.getfloat("DOCPROMPTS_RENDER_SETTLE")
         spider.hash_routes = spider.rendering and bool(render.get("routes"))
         spider.run.rendering = {"mode": render.get("mode", "auto"), "needed": render.get("reason"),
                                 "browser": render.get("browser"), "hash_routes": spider.hash_routes,
-                                "pages_rendered": 0}
+                                "pages_rendered": 0, "unsettled": []}
         crawler.signals.connect(spider.workers.close, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         crawler.signals.connect(spider.robots_sitemaps, signal=scrapy.signals.robots_parsed)
@@ -179,7 +181,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
     def request(self, path_or_url: str, callback, probe: bool = False, **meta) -> scrapy.Request:
         url = urljoin(self.base_url + "/", path_or_url)
         if self.rendering and callback in (self.parse_page, self.parse_entry, self.parse_probe):
-            meta = {**rendered_page_meta(), **meta}   # #/ routes: crawler.run.browser.RouteFingerprinter
+            # #/ routes: crawler.run.browser.RouteFingerprinter
+            meta = {**rendered_page_meta(self.settle_seconds), **meta}
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta={"probe": probe, **meta})
 
     def page_key(self, url_or_path: str) -> str:
@@ -572,8 +575,8 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
             return
         links = self.documentation_links(response.url, result.links, set(result.nav_links))
         records: EncodedRecords = result.records   # encoded in the worker
-        chosen, hashes, statuses = page_delta(records.ids, records.prompt_hashes,
-                                              self.previous_records, self.full or not self.state)
+        chosen, hashes, statuses = page_delta(records.ids, records.prompt_hashes, self.previous_records,
+                                              self.full or not self.state, self.previous.get(path))
         done = PageDone(url=response.url, path=path, version=version, body_sha256=digest,
                         links=links, version_links=result.version_links,
                         redirects=result.redirects, records=hashes,
@@ -657,6 +660,10 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
         add_counts(self.run.delta, done.delta)
         if response.meta.get("playwright"):
             self.run.rendering["pages_rendered"] += 1
+            if unsettled(response.meta):   # read as it was after DOCPROMPTS_RENDER_SETTLE seconds
+                self.logger.warning("%s: read in the browser before it settled (its requests or text "
+                                    "kept changing)", response.url)
+                self.run.rendering["unsettled"].append(response.url)
         if result.decoded_as:
             self.logger.info("%s: declared %s, decoded as %s", response.url, response.encoding, result.decoded_as)
             self.run.charset_repairs.append(response.url)

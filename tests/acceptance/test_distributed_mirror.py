@@ -53,7 +53,8 @@ def test_a_worker_killed_mid_crawl_loses_nothing(mirror, tmp_path):
                      for log, args in zip(logs, [
                          ("crawl", "kafka", "--base-url", mirror, "--out", str(out), "--redis", url,
                           "--lease-seconds", "3", "--workers", "1"),
-                         ("worker", "--redis", url, "--idle-exit", "5", "--workers", "1"),
+                         # The victim waits as long as the coordinator takes to start (it is killed)
+                         ("worker", "--redis", url, "--idle-exit", "120", "--workers", "1"),
                          ("worker", "--redis", url, "--idle-exit", "5", "--workers", "1")])]
         coordinator, victim, survivor = processes
         deadline = time.monotonic() + 300

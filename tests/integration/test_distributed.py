@@ -80,8 +80,17 @@ def start(tmp_path: Path, name: str, *args: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def start_worker(tmp_path: Path, name: str, url: str) -> subprocess.Popen:
-    return start(tmp_path, name, "worker", "--redis", url, "--idle-exit", "8", "--workers", "1")
+def start_worker(tmp_path: Path, name: str, url: str, idle_exit: float = 8) -> subprocess.Popen:
+    return start(tmp_path, name, "worker", "--redis", url, "--idle-exit", str(idle_exit), "--workers", "1")
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> list[int]:
+    """Workers started with a long --idle-exit (so that a coordinator slow to start on a busy
+    machine finds them still waiting), stopped once the run is over as an operator would:
+    SIGTERM, a clean stop."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    return [worker.wait(timeout=60) for worker in workers]
 
 
 def run_keys(url: str) -> list[bytes]:
@@ -103,9 +112,9 @@ def wait_for_results(url: str, count: int, timeout: float = 60) -> None:
 
 def test_coordinator_and_two_workers_write_the_single_process_output(site, server, single, tmp_path):
     out = tmp_path / "docs.jsonl"
-    workers = [start_worker(tmp_path, f"worker{i}", server) for i in range(2)]
+    workers = [start_worker(tmp_path, f"worker{i}", server, idle_exit=120) for i in range(2)]
     crawl_ok("crawl", "kafka", "--base-url", site, "--out", str(out), "--redis", server, "--workers", "1")
-    assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
+    assert stop_workers(workers) == [0, 0]
     records, manifest = read_records(out), read_manifest(out)
     assert comparable(records) == comparable(single[0])
     assert {r["crawled_at"] for r in records} == {manifest["started_at"]}   # one run, one timestamp
@@ -237,7 +246,7 @@ def test_a_worker_killed_while_holding_pages_loses_nothing(site, server, single,
     without ../shared): the victim's leased pages go back to the queue when its lease expires."""
     out = tmp_path / "docs.jsonl"
     client = redis.Redis.from_url(server)
-    victim = start_worker(tmp_path, "victim", server)
+    victim = start_worker(tmp_path, "victim", server, idle_exit=120)   # killed before it idles
     coordinator = start(tmp_path, "coordinator", "crawl", "kafka", "--base-url", site, "--out", str(out),
                         "--redis", server, "--lease-seconds", "2", "--workers", "1", *SLOW)
     deadline = time.monotonic() + 120

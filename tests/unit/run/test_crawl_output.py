@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from output.records import EncodedRecords
 from crawler.run.pipelines import _runs_by_page
-from crawler.run.state import page_delta
+from crawler.run.state import PageDone, page_delta
 from crawler.spiders.docs import DocsSpider
 
 
@@ -16,6 +16,16 @@ def test_page_delta_chooses_new_and_changed_records_only_with_state():
     assert by_id == {"same": "h1", "changed": "h2", "new": "h3"}
     assert statuses == {"new": 1, "changed": 1, "unchanged": 1, "pages_changed": 1}
     assert page_delta(ids, hashes, previous, emit_unchanged=True)[0] == [0, 1, 2]
+
+
+def test_a_page_is_unchanged_when_its_records_are_though_its_body_differs():
+    """A rendered DOM's bytes differ from run to run: the page's records decide."""
+    before = PageDone(url="u", path="/p", version="1", body_sha256="old body", records={"a": "h1", "b": "h2"})
+    ids, hashes = ["a", "b"], ["h1", "h2"]
+    assert page_delta(ids, hashes, before.records, False, before)[2] == {
+        "new": 0, "changed": 0, "unchanged": 2, "pages_unchanged": 1}
+    assert page_delta(ids[:1], hashes[:1], before.records, False, before)[2]["pages_changed"] == 1   # one gone
+    assert page_delta(ids, ["h1", "h3"], before.records, False, before)[2]["pages_changed"] == 1     # one changed
 
 
 def test_records_are_grouped_by_their_page_url_in_order():

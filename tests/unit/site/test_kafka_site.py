@@ -1,6 +1,8 @@
 """Kafka site helpers, spider argument parsing and one page end to end (crawler.page.process)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from compress.budget import Budget
@@ -15,6 +17,7 @@ from crawler.site.sites.kafka import (
     successor_slugs,
     version_to_slug,
 )
+from crawler.options import scrapy_overrides
 from crawler.spiders.kafka import ConfigError, parse_base_url, parse_version_filter
 from output.records import RECORD_FIELDS, validate_record
 
@@ -130,6 +133,16 @@ def test_parse_version_filter():
 def test_parse_version_filter_rejects_bad_values(value):
     with pytest.raises(ConfigError):
         parse_version_filter(value)
+
+
+def test_a_number_setting_given_something_else_is_one_clear_error():
+    assert scrapy_overrides(["DOCPROMPTS_RENDER_SETTLE=2.5", "DOWNLOAD_DELAY=0.25", "DOCPROMPTS_MAX_PAGES=8",
+                             "USER_AGENT=docs-bot"]) == {"DOCPROMPTS_RENDER_SETTLE": "2.5", "DOWNLOAD_DELAY": "0.25",
+                                                         "DOCPROMPTS_MAX_PAGES": "8", "USER_AGENT": "docs-bot"}
+    for bad, says in (("DOCPROMPTS_MAX_PAGES=7.5", "must be a whole number (got '7.5')"),
+                      ("DOCPROMPTS_RENDER_SETTLE=soon", "must be a number"), ("DOWNLOAD_DELAY=", "must be a number")):
+        with pytest.raises(ConfigError, match=re.escape(says)):
+            scrapy_overrides([bad])
 
 
 def test_parse_base_url():
