@@ -10,6 +10,7 @@ import argparse
 import re
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -211,11 +212,16 @@ def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def _check_number(name: str, value: str) -> None:
-    """A setting whose default is a number must be given one: one line now, not a traceback
-    from deep inside the crawl (docprompts' own whole-number settings take whole numbers)."""
+    """A setting whose default is a number (docprompts' or Scrapy's) must be given one: one line
+    now, not a traceback from deep inside the crawl. docprompts' own whole-number settings take
+    whole numbers (Scrapy reads some of its integer settings as floats)."""
+    import scrapy.settings.default_settings as scrapy_defaults
+
     import crawler.settings as defaults
 
-    default = getattr(defaults, name, None)
+    with warnings.catch_warnings():   # a deprecated Scrapy setting (CONCURRENT_REQUESTS_PER_IP) warns
+        warnings.simplefilter("ignore")
+        default = getattr(defaults, name, getattr(scrapy_defaults, name, None))
     if isinstance(default, bool) or not isinstance(default, (int, float)):
         return
     whole = isinstance(default, int) and name.startswith("DOCPROMPTS_")

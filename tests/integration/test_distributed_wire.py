@@ -117,7 +117,7 @@ def test_a_setting_scrapy_cannot_read_ends_the_run_in_one_line(site, server, tmp
     """The crawl fails while Scrapy builds it (before the reactor runs): the coordinator used to
     print its error and then wait forever."""
     result = run_docprompts("crawl", "kafka", "--base-url", site, "--out", str(tmp_path / "x.jsonl"),
-                            "--redis", server, "--log-level", "CRITICAL", "-s", "CONCURRENT_REQUESTS=many",
+                            "--redis", server, "--log-level", "CRITICAL", "-s", "RETRY_HTTP_CODES=many",
                             timeout=120)
     assert result.returncode == 1
     assert "docprompts: error: the crawl for " in result.stderr and "Traceback" not in result.stderr

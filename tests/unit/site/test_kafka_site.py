@@ -140,7 +140,8 @@ def test_a_number_setting_given_something_else_is_one_clear_error():
                              "USER_AGENT=docs-bot"]) == {"DOCPROMPTS_RENDER_SETTLE": "2.5", "DOWNLOAD_DELAY": "0.25",
                                                          "DOCPROMPTS_MAX_PAGES": "8", "USER_AGENT": "docs-bot"}
     for bad, says in (("DOCPROMPTS_MAX_PAGES=7.5", "must be a whole number (got '7.5')"),
-                      ("DOCPROMPTS_RENDER_SETTLE=soon", "must be a number"), ("DOWNLOAD_DELAY=", "must be a number")):
+                      ("DOCPROMPTS_RENDER_SETTLE=soon", "must be a number"), ("DOWNLOAD_DELAY=", "must be a number"),
+                      ("CONCURRENT_REQUESTS_PER_IP=many", "must be a number")):   # Scrapy's own, deprecated
         with pytest.raises(ConfigError, match=re.escape(says)):
             scrapy_overrides([bad])
 
