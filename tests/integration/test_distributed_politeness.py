@@ -106,7 +106,10 @@ def test_the_page_budget_counts_the_whole_run_once(tmp_path):
     the site's pages requested are at most the 8 and the entry page."""
     limit = ("-s", "DOCPROMPTS_MAX_PAGES=8")
     with redis_server() as (url, _), recording_site() as (base_url, arrivals):
-        result, manifest = crawl_with_workers(tmp_path, url, base_url, *limit, "-s", "DOWNLOAD_DELAY=0.05")
+        # Paced (one request at a time, 0.3 s apart) so the admitted pages wait in Redis and the
+        # workers find some: unpaced, the coordinator alone could fetch all 8 before they poll.
+        result, manifest = crawl_with_workers(tmp_path, url, base_url, *limit, "-s", "DOWNLOAD_DELAY=0.3",
+                                              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     assert result.returncode == 1
     assert "limit reached: max_pages = 8" in result.stderr
     assert manifest["pages_fetched"] <= 8
