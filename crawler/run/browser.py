@@ -110,11 +110,12 @@ async def settle(page, cap_seconds: float) -> bool:
     from playwright.async_api import Error as PlaywrightError
 
     in_flight: set = set()
-    started = [0]
+    started = 0   # requests the page has started
 
     def on_request(request) -> None:
+        nonlocal started
         in_flight.add(request)
-        started[0] += 1
+        started += 1
 
     def on_request_done(request) -> None:
         in_flight.discard(request)
@@ -125,10 +126,10 @@ async def settle(page, cap_seconds: float) -> bool:
     deadline = asyncio.get_running_loop().time() + cap_seconds
     try:
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
-            before = started[0]
+            before = started
             if not await page.evaluate(DOCUMENT_QUIET_SCRIPT, [SETTLE_QUIET_MS, int(left * 1000)]):
                 return False   # still changing at the limit
-            if not in_flight and started[0] == before:
+            if not in_flight and started == before:
                 return True
     except PlaywrightError:
         pass

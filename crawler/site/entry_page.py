@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml import etree
+
+from crawler.page.css import select
 from crawler.site import scope, versionsources
 from crawler.site.detect import GENERIC_PROFILE, detect_generator
 from crawler.site.hooks import hooks_for
 from crawler.site.profiles import SiteProfile
+
+
+# "/*/head": the parser puts <head> under the root element only ("//" walks the whole page).
+_SITEMAP_LINKS = etree.XPath("/*/head/link[@rel='sitemap']/@href")
 
 
 @dataclass
@@ -39,7 +46,7 @@ def entry_facts(doc, html_text: str, url: str, profile: SiteProfile, ask_routes:
         own_version=hooks.current_version(doc, url),
         version_entries=hooks.version_entries(doc, url),
         language=scope.page_language(doc),
-        sitemap_links=[str(href) for href in doc.xpath("//head/link[@rel='sitemap']/@href")],
+        sitemap_links=[str(href) for href in _SITEMAP_LINKS(doc)],
         links_routes=ask_routes and bool(doc.xpath('//a[starts-with(@href, "#/")]')),
     )
     if not facts.version_links:
@@ -53,5 +60,5 @@ def entry_facts(doc, html_text: str, url: str, profile: SiteProfile, ask_routes:
 def shows_profile_layout(doc, html_text: str, profile: SiteProfile) -> bool:
     """The page has one of the profile's content roots, or a known generator made it."""
     roots = {selector for kind in profile.page_kinds for selector in kind.content_roots}
-    return (any(doc.cssselect(selector) for selector in roots)
+    return (any(select(doc, selector) for selector in roots)
             or detect_generator(html_text, doc).profile != GENERIC_PROFILE)

@@ -136,7 +136,6 @@ class DocsSpider(SiteListsMixin, scrapy.Spider):
                                  for record_id, digest in page.records.items()}
         self.pinned = self.pinned_versions()
         self.rendering = False                    # pages read in a browser
-        self.settle_seconds = 15.0                # DOCPROMPTS_RENDER_SETTLE
         self.hash_routes = False                  # ... and keyed with their #/ route (Docsify, SPAs)
         self._link_verdicts: tuple = (None, False, {})   # profile, hash_routes, {link: judge_link}
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import signal
-import subprocess
-import sys
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ..conftest import PROJECT, read_manifest, run_docprompts
+from ..conftest import read_manifest, run_docprompts
 from ..redis_server import needs_redis, redis_server
+from .test_distributed import start_worker, stop_workers
 from .test_resume_and_incremental import SITE
 
 pytestmark = [needs_redis, pytest.mark.timeout(400), pytest.mark.slow]   # download delays, by design
@@ -62,15 +60,11 @@ def crawl_with_workers(tmp_path, url: str, base_url: str, *options: str):
     """A coordinator and two workers. The workers wait up to 120 s for the run (a coordinator
     slow to start on a busy machine must find them there) and are stopped with SIGTERM once it
     is over, as an operator would stop them: a clean stop, exit 0."""
-    workers = [subprocess.Popen([sys.executable, "-m", "crawler.cli", "worker", "--redis", url, "--idle-exit", "120",
-                                 "--workers", "1"], cwd=PROJECT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for _ in range(2)]
+    workers = [start_worker(tmp_path, f"worker{i}", url, idle_exit=120) for i in range(2)]
     out = tmp_path / "docs.jsonl"
     result = run_docprompts("crawl", "kafka", "--base-url", base_url, "--out", str(out), "--redis", url,
                             "--workers", "1", *options)
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    assert stop_workers(workers) == [0, 0]
     return result, read_manifest(out)
 
 
