@@ -378,9 +378,15 @@ def _without_main_module():
 def _kill_pool(executor: ProcessPoolExecutor) -> None:
     """Kill a pool's processes (a stuck or unwanted worker cannot be asked to stop)."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
     for process in processes:
         if process.is_alive():
             process.kill()
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=5)
+    # The pool's manager thread closes its wake-up pipe once it has seen the kill. If the
+    # program exits meanwhile, CPython 3.11's exit hook writes to that pipe as it closes and
+    # prints a traceback under our one-line error (seen in CI): wait for the thread to finish.
+    if manager is not None and manager is not threading.current_thread():
+        manager.join(timeout=5)

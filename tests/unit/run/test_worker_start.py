@@ -63,3 +63,25 @@ def test_a_worker_does_not_rerun_the_program_that_started_it(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not mark.exists()
+
+
+
+@pytest.mark.slow
+def test_killing_unadopted_workers_waits_for_the_pool_to_tidy_up(monkeypatch):
+    # The CLI's error path (a bad profile) kills the early workers and exits at once. The pool's
+    # manager thread closes its wake-up pipe only after tidying its queue; if Python exits
+    # meanwhile, CPython 3.11's exit hook can write to that pipe just as it closes and print a
+    # traceback below the one-line error (a CI run saw it). Slowed down by a second here, the
+    # tidying must still be over when discard_early returns.
+    import concurrent.futures.process as pool_internals
+    tidy = pool_internals._ExecutorManagerThread.join_executor_internals
+
+    def slow_tidy(self):
+        time.sleep(1.0)
+        tidy(self)
+
+    monkeypatch.setattr(pool_internals._ExecutorManagerThread, "join_executor_internals", slow_tidy)
+    workers.start_early(1, "cl100k_base")
+    manager = workers._early_pools[1, "cl100k_base"]._executor_manager_thread
+    workers.discard_early()
+    assert not manager.is_alive()
