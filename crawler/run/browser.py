@@ -9,6 +9,7 @@ only for a crawl that renders: a site whose HTML holds its text never starts a b
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from urllib.parse import urlsplit
@@ -105,8 +106,6 @@ async def settle(page, cap_seconds: float) -> bool:
     read without it. At most ``cap_seconds`` (``DOCPROMPTS_RENDER_SETTLE``: a page whose text
     changes forever, a ticking clock, costs that much); a page that navigates away is read as it
     is. False: the page was read before it settled (``unsettled``)."""
-    import asyncio
-
     from playwright.async_api import Error as PlaywrightError
 
     in_flight: set = set()
@@ -123,9 +122,10 @@ async def settle(page, cap_seconds: float) -> bool:
     page.on("request", on_request)
     page.on("requestfinished", on_request_done)
     page.on("requestfailed", on_request_done)
-    deadline = asyncio.get_running_loop().time() + cap_seconds
+    clock = asyncio.get_running_loop()
+    deadline = clock.time() + cap_seconds
     try:
-        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        while (left := deadline - clock.time()) > 0:
             before = started
             if not await page.evaluate(DOCUMENT_QUIET_SCRIPT, [SETTLE_QUIET_MS, int(left * 1000)]):
                 return False   # still changing at the limit

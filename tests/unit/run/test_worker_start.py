@@ -65,7 +65,6 @@ def test_a_worker_does_not_rerun_the_program_that_started_it(tmp_path):
     assert not mark.exists()
 
 
-
 @pytest.mark.slow
 def test_killing_unadopted_workers_waits_for_the_pool_to_tidy_up(monkeypatch):
     # The CLI's error path (a bad profile) kills the early workers and exits at once. The pool's
